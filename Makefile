@@ -1,0 +1,54 @@
+# Causerie — the commands the README shows. `make run` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test worker beat lint format migrate messages bench soak scale-demo clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty --print-logins
+	@echo ""
+	@echo "Causerie is starting on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+worker: venv
+	$(VENV)/bin/celery -A config worker --loglevel=info
+
+beat: venv
+	$(VENV)/bin/celery -A config beat --loglevel=info --schedule var/celerybeat-schedule
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Regenerate the French catalogue after changing UI strings, translate, then compile.
+messages: venv
+	$(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=var --ignore=bench --ignore=tests
+	$(PY) manage.py makemessages -d djangojs -l fr --no-obsolete --ignore=.venv --ignore=var --ignore=bench --ignore=tests
+	$(PY) manage.py compilemessages -l fr --ignore=.venv
+
+clean:
+	rm -rf var/causerie.sqlite3* var/mail var/static

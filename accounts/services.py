@@ -1,0 +1,177 @@
+"""Every write on accounts. Each service takes the acting user first, checks permission,
+validates and runs in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.models import TrustLevel, TrustLevelChange, User, UserStats
+from accounts.roles import Role
+from accounts.trust import trust_level_for
+
+STAT_FIELDS = frozenset(
+    f.name for f in UserStats._meta.get_fields() if f.name not in {"user", "last_visit_on"}
+)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    email: str,
+    password: str | None = None,
+    role: Role = Role.MEMBER,
+    trust_level: int = TrustLevel.NEW,
+    display_name: str = "",
+    language: str = settings.LANGUAGE_CODE,
+) -> User:
+    """Create a member with their statistics row and role group (used by commands and tests;
+    sign-up goes through allauth, whose adapter calls `user_setup`)."""
+    user = User(
+        username=username,
+        email=email,
+        display_name=display_name,
+        trust_level=trust_level,
+        language=language,
+    )
+    user.full_clean(exclude=["password"])
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    user_setup(user=user, role=role)
+    return user
+
+
+def user_setup(*, user: User, role: Role = Role.MEMBER) -> None:
+    """Give a new account its statistics row and its role group. Idempotent."""
+    UserStats.objects.get_or_create(user=user)
+    group, _created = Group.objects.get_or_create(name=role.value)
+    user.groups.add(group)
+
+
+def user_stats_add(*, user_id: int, **increments: int) -> None:
+    """Add to a member's counters atomically (F() updates: no lost increment under load)."""
+    unknown = set(increments) - STAT_FIELDS
+    if unknown:
+        raise ValueError(f"unknown statistics: {sorted(unknown)}")
+    updates = {name: F(name) + amount for name, amount in increments.items() if amount}
+    if not updates:
+        return
+    if not UserStats.objects.filter(user_id=user_id).update(**updates):
+        UserStats.objects.get_or_create(user_id=user_id)
+        UserStats.objects.filter(user_id=user_id).update(**updates)
+
+
+def user_visit_record(*, user_id: int, today: dt.date | None = None) -> bool:
+    """Count today as a visited day, once. Return True if this call counted it."""
+    today = today or timezone.localdate()
+    UserStats.objects.get_or_create(user_id=user_id)
+    counted = (
+        UserStats.objects.filter(user_id=user_id)
+        .filter(Q(last_visit_on__isnull=True) | Q(last_visit_on__lt=today))
+        .update(days_visited=F("days_visited") + 1, last_visit_on=today)
+    )
+    return bool(counted)
+
+
+@transaction.atomic
+def user_profile_update(
+    *,
+    actor: User,
+    user: User,
+    display_name: str,
+    bio: str,
+    language: str,
+    timezone_name: str,
+) -> User:
+    if not permissions.can_edit_profile(actor, user):
+        raise PermissionDenied(_("You may not edit this profile."))
+    user.display_name = display_name.strip()
+    user.bio = bio.strip()
+    user.language = language
+    user.timezone = timezone_name
+    user.full_clean(exclude=["password", "username", "email"])
+    user.save(update_fields=["display_name", "bio", "language", "timezone"])
+    return user
+
+
+@transaction.atomic
+def trust_level_set(
+    *, actor: User, member: User, level: int, locked: bool, reason: str = ""
+) -> User:
+    """Set a member's trust level by hand. `locked` keeps automatic promotion away from it."""
+    if not permissions.can_change_trust_level(actor, member):
+        raise PermissionDenied(_("You may not change this member's trust level."))
+    if level not in TrustLevel.values:
+        raise ValidationError({"level": _("Choose a trust level between 0 and 4.")})
+    member = User.objects.select_for_update().get(pk=member.pk)
+    old_level = member.trust_level
+    member.trust_level = level
+    member.trust_level_locked = locked
+    member.save(update_fields=["trust_level", "trust_level_locked"])
+    TrustLevelChange.objects.create(
+        user=member,
+        old_level=old_level,
+        new_level=level,
+        locked=locked,
+        changed_by=actor,
+        changed_by_name=actor.username,
+        reason=reason.strip()[:500],
+    )
+    return member
+
+
+def trust_levels_promote(*, batch_size: int = 1000) -> int:
+    """Promote every unlocked member whose figures reach a higher level. Never demotes.
+
+    Return how many members were promoted. Works in batches so a large community does not
+    hold one long transaction.
+    """
+    requirements = settings.TRUST_LEVEL_REQUIREMENTS
+    top_automatic = max(requirements)
+    promoted = 0
+    last_pk = 0
+    while True:
+        batch = list(
+            User.objects.filter(
+                pk__gt=last_pk,
+                is_active=True,
+                trust_level_locked=False,
+                trust_level__lt=top_automatic,
+            )
+            .select_related("stats")
+            .order_by("pk")[:batch_size]
+        )
+        if not batch:
+            return promoted
+        last_pk = batch[-1].pk
+        with transaction.atomic():
+            for user in batch:
+                stats = getattr(user, "stats", None)
+                if stats is None:
+                    continue
+                level = trust_level_for(stats.as_figures(), requirements)
+                if level > user.trust_level:
+                    # The filter on the old level makes a concurrent manual change win.
+                    changed = User.objects.filter(
+                        pk=user.pk, trust_level=user.trust_level, trust_level_locked=False
+                    ).update(trust_level=level)
+                    if changed:
+                        TrustLevelChange.objects.create(
+                            user=user,
+                            old_level=user.trust_level,
+                            new_level=level,
+                            reason="automatic promotion",
+                        )
+                        promoted += 1

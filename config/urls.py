@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from config.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("accounts.urls")),
+    path("", include("community.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [
+        path("_errors/404/", TemplateView.as_view(template_name="404.html")),
+        path("_errors/500/", TemplateView.as_view(template_name="500.html")),
+    ]
