@@ -17,6 +17,7 @@ from accounts import permissions
 from accounts.models import TrustLevel, TrustLevelChange, User, UserStats
 from accounts.roles import Role
 from accounts.trust import trust_level_for
+from accounts.validators import username_validator
 
 STAT_FIELDS = frozenset(
     f.name for f in UserStats._meta.get_fields() if f.name not in {"user", "last_visit_on"}
@@ -44,6 +45,7 @@ def user_create(
         language=language,
     )
     user.full_clean(exclude=["password"])
+    username_validator(username)
     if password:
         user.set_password(password)
     else:

@@ -56,6 +56,9 @@ def test_signup_sends_verification_mail_to_var_mail_and_link_logs_in(client, set
         ({"password1": "123", "password2": "123"}, "password1"),
         ({"username": "a"}, "username"),
         ({"username": "x" * 200}, "username"),
+        ({"username": "..."}, "username"),
+        ({"username": "bad name"}, "username"),
+        ({"username": "a+b@c"}, "username"),
     ],
 )
 def test_signup_bad_input_shows_form_errors_and_saves_nothing(client, overrides, field):
