@@ -40,3 +40,22 @@ def test_language_switch_sets_french(client):
     response = client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     assert response.status_code == 302
     assert 'lang="fr"' in client.get("/").content.decode()
+
+
+@pytest.mark.urls("tests.core.urls_boom")
+def test_server_error_uses_the_site_500_page(client):
+    client.raise_request_exception = False
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+    assert "deliberate failure" not in response.content.decode()
+
+
+def test_permission_denied_uses_the_site_403_page(client):
+    from tests.factories import UserFactory
+
+    UserFactory(username="target")
+    client.force_login(UserFactory())
+    response = client.post("/u/target/trust-level/", {"level": 4})
+    assert response.status_code == 403
+    assert "You may not do that" in response.content.decode()
