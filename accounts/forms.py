@@ -1,6 +1,7 @@
 import zoneinfo
 from functools import cache
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -41,3 +42,19 @@ class TrustLevelForm(forms.Form):
     level = forms.TypedChoiceField(label=_("Trust level"), choices=TrustLevel.choices, coerce=int)
     locked = forms.BooleanField(label=_("Lock this level"), required=False)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form, with its honeypot hidden by the stylesheet instead of an inline
+    style attribute (the Content Security Policy forbids inline styles) and kept out of the
+    keyboard order and of assistive technologies."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        honeypot = self.fields.get(settings.ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD)
+        if honeypot is not None:
+            honeypot.widget.attrs.pop("style", None)
+            honeypot.widget.attrs.update(
+                {"tabindex": "-1", "autocomplete": "off", "aria-hidden": "true"}
+            )
+            honeypot.label = ""

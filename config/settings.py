@@ -194,6 +194,7 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_VALIDATORS = "accounts.validators.USERNAME_VALIDATORS"
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Causerie] "
 ACCOUNT_RATE_LIMITS_ENABLED = env_bool("ACCOUNT_RATE_LIMITS_ENABLED", True)
 # allauth's defaults (login_failed: 10/m/ip and 5 failures per account in 5 minutes) stay on;
@@ -341,3 +342,31 @@ TRUST_LEVEL_REQUIREMENTS = {
         "posts_created": 10,
     },
 }
+
+# Community (topics, posts, votes). Bounds follow Discourse's defaults loosely; rate limits are
+# per rolling 24 hours and per trust level (staff roles are exempt).
+COMMUNITY_TITLE_MIN = 8
+COMMUNITY_TITLE_MAX = 200
+COMMUNITY_BODY_MIN = 1
+COMMUNITY_BODY_MAX = 50_000
+COMMUNITY_MAX_TAGS = 5
+COMMUNITY_TAG_MAX_LENGTH = 30
+COMMUNITY_MAX_MENTIONS = 10
+# How long an author may edit their own post (Discourse: 1440 min for new users).
+COMMUNITY_EDIT_WINDOW_MINUTES = env_int("COMMUNITY_EDIT_WINDOW_MINUTES", 1440)
+COMMUNITY_MIN_TRUST_TO_VOTE = 0
+COMMUNITY_DAILY_LIMITS = {
+    "topics": {0: 3, 1: 10, 2: 20, 3: 50, 4: 100},
+    "posts": {0: 20, 1: 100, 2: 200, 3: 500, 4: 1000},
+    "votes": {0: 10, 1: 50, 2: 100, 3: 200, 4: 500},
+}
+# Extra hosts whose images may be embedded in posts (the site's own host always may).
+COMMUNITY_IMAGE_HOSTS = env_list("COMMUNITY_IMAGE_HOSTS")
+SITE_HOST = env("SITE_HOST")
+# Topic views are counted in the cache and flushed to the database every minute by the beat.
+# Without a beat (the embedded default runs tasks eagerly) each view is written through.
+COMMUNITY_VIEW_COUNTS_BUFFERED = env_bool(
+    "COMMUNITY_VIEW_COUNTS_BUFFERED", not CELERY_TASK_ALWAYS_EAGER
+)
+# Reputation earned by the author of a post (Stack Exchange's figures).
+REPUTATION = {"upvote": 10, "downvote": -2, "accepted_answer": 15}
