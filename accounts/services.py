@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import TrustLevel, TrustLevelChange, User, UserStats
-from accounts.roles import Role
+from accounts.roles import ROLE_PERMISSIONS, Role
 from accounts.trust import trust_level_for
 from accounts.validators import username_validator
 
@@ -58,8 +58,20 @@ def user_create(
 def user_setup(*, user: User, role: Role = Role.MEMBER) -> None:
     """Give a new account its statistics row and its role group. Idempotent."""
     UserStats.objects.get_or_create(user=user)
-    group, _created = Group.objects.get_or_create(name=role.value)
-    user.groups.add(group)
+    user.groups.add(role_group(role))
+
+
+def role_group(role: Role) -> Group:
+    """The group of a role, created with its permissions if missing (a data migration creates
+    them; a database flushed by a test or restored partially must not give powerless roles)."""
+    group, created = Group.objects.get_or_create(name=role.value)
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="accounts", codename__in=ROLE_PERMISSIONS[role]
+            )
+        )
+    return group
 
 
 def user_stats_add(*, user_id: int, **increments: int) -> None:

@@ -20,6 +20,35 @@ app.conf.beat_schedule = {
         "task": "accounts.trust_levels_promote",
         "schedule": crontab(minute=17, hour="*/6"),
     },
+    "flush-topic-views": {
+        "task": "community.topic_views_flush",
+        "schedule": 60.0,
+    },
+    # Review items waiting longer than MODERATION_ESCALATE_AFTER_HOURS go to every moderator.
+    "moderation-escalate-stale": {
+        "task": "moderation.escalate_stale",
+        "schedule": crontab(minute="*/15"),
+    },
+    # "What happened while you were away", once at the start of each on-duty period.
+    "moderation-away-summary": {
+        "task": "moderation.away_summary",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Transactional outbox relay: events committed while the broker was down are published.
+    "notifications-outbox-drain": {
+        "task": "notifications.outbox_drain",
+        "schedule": 30.0,
+    },
+    # E-mail safety net: stalled claims back to pending, lost delivery tasks published again.
+    "notifications-deliveries-sweep": {
+        "task": "notifications.deliveries_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Daily and weekly digests, each at the hour its member chose in their own time zone.
+    "notifications-send-digests": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(minute=2),
+    },
 }
 
 

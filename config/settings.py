@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "community",
+    "ideas",
     "moderation",
     "notifications",
     "insights",
@@ -103,6 +104,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "moderation.middleware.SuspensionMiddleware",
     "accounts.middleware.VisitMiddleware",
     "accounts.middleware.StaffTwoFactorMiddleware",
 ]

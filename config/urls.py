@@ -10,8 +10,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Notifications; includes /notifications/unsubscribe/<token>/, the e-mails' one-click link.
+    path("notifications/", include("notifications.urls")),
     path("", include("accounts.urls")),
     path("", include("community.urls")),
+    path("", include("ideas.urls")),
+    path("mod/", include("moderation.urls")),
+    path("", include("moderation.public_urls")),
 ]
 
 if settings.DEBUG:

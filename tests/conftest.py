@@ -138,3 +138,206 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, message: 
             return value
         time.sleep(interval)
     pytest.fail(message or f"condition not met within {timeout} s")
+
+
+# --- Workers a test can kill, on a Redis server a test can stop --------------------------------
+# Added for the notifications reliability tests; the fixtures above are unchanged.
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server of the test's own (random port, no persistence), so that stopping it —
+    "Redis is down" — cannot disturb anything else using the shared Redis."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+        wait_for(lambda: self._ping(client), timeout=10, message="redis-server did not start")
+
+    @staticmethod
+    def _ping(client) -> bool:
+        import redis
+
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    def stop(self) -> None:
+        """Stop the server at once (SIGKILL: nothing is saved, as after a crash)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        service_missing("needs redis-server on the PATH to start a private Redis")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@contextlib.contextmanager
+def celery_broker(url: str):
+    """Make this process's Celery app publish to `url` (and drop its pooled connections)."""
+    from config.celery import app
+
+    def use(broker_url: str) -> None:
+        app.conf.broker_url = broker_url
+        if app._pool is not None:
+            with contextlib.suppress(Exception):
+                app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = app.conf.broker_url
+    use(url)
+    try:
+        yield app
+    finally:
+        use(previous)
+
+
+class WorkerProcess:
+    """A Celery worker started in its own process group, so a test can kill -9 exactly the
+    pool child running a task, or the whole worker."""
+
+    def __init__(self, process: subprocess.Popen, log_path: Path, log) -> None:
+        self.process = process
+        self.log_path = log_path
+        self._log = log
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def pool_children(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
+    def kill_pool_child(self) -> int:
+        """kill -9 the pool process (the one that runs tasks); the worker replaces it."""
+        import signal
+
+        (child,) = self.pool_children()
+        os.kill(child, signal.SIGKILL)
+        return child
+
+    def kill(self) -> None:
+        """kill -9 the whole worker: main process and pool children, nothing cleans up."""
+        import signal
+
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+
+@pytest.fixture
+def worker_factory(transactional_db, tmp_path):
+    """`start(broker_url=..., env={...}) -> WorkerProcess`: real Celery workers on the test
+    database, with extra environment (e.g. CAUSERIE_VAR_DIR for the file e-mail backend,
+    NOTIFICATIONS_* delays). Every worker started is stopped at the end of the test."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    database_url = (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    started: list[WorkerProcess] = []
+
+    def start(*, broker_url: str, env: dict[str, str] | None = None) -> WorkerProcess:
+        number = len(started) + 1
+        log_path = tmp_path / f"worker-{number}.log"
+        log = log_path.open("w")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DATABASE_URL": database_url,
+                "REDIS_URL": broker_url,
+                "CELERY_TASK_ALWAYS_EAGER": "0",
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                **(env or {}),
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill() reaches the pool too
+        )
+        worker = WorkerProcess(process, log_path, log)
+        started.append(worker)
+        deadline = time.monotonic() + 60
+        while "ready." not in worker.log():
+            if process.poll() is not None or time.monotonic() > deadline:
+                worker.kill()
+                pytest.fail(f"the Celery worker did not start:\n{worker.log()[-3000:]}")
+            time.sleep(0.2)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -190,3 +190,10 @@ def test_staff_without_totp_are_sent_to_set_it_up_when_required(client, settings
 
     client.force_login(member)
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_missing_role_group_is_recreated_with_its_permissions():
+    Group.objects.filter(name="Moderator").delete()
+    moderator = UserFactory(moderator=True)
+    assert permissions.is_moderator(moderator)
