@@ -50,5 +50,12 @@ messages: venv
 	$(PY) manage.py makemessages -d djangojs -l fr --no-obsolete --ignore=.venv --ignore=var --ignore=bench --ignore=tests
 	$(PY) manage.py compilemessages -l fr --ignore=.venv
 
+# The HTTP benchmark (bench/README.md): needs PostgreSQL and Redis on 127.0.0.1; builds the
+# `causerie_bench` database on first use, then about 7 minutes. BENCH_ARGS=--quick for a 1-minute
+# smoke run, BENCH_ARGS="--anon-cache off" to measure the pages rendered without the cache.
+BENCH_ARGS ?=
+bench: venv
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var/causerie.sqlite3* var/mail var/static

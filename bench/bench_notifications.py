@@ -25,6 +25,7 @@ Set-up
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -255,9 +256,112 @@ def clear_notifications() -> None:
         )
 
 
-def wait_until(predicate, *, timeout: float, every: float = 0.5):
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int, *, with_children: bool = False) -> float:
+    """CPU seconds (user + system) of one process, from /proc; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # Fields after the command: state is [0]; utime, stime, cutime, cstime are [11]..[14].
+    used = int(fields[11]) + int(fields[12])
+    if with_children:  # exited children (a replaced pool process) are counted here
+        used += int(fields[13]) + int(fields[14])
+    return used / TICKS
+
+
+class CpuMeter:
+    """CPU seconds used by this run's processes during a phase: the workers (main and pool
+    processes), this database's PostgreSQL backends, the private redis-server and this
+    script; and the machine's load, to tell how much of the two cores the run really had."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def _pids(self) -> dict[str, list[int]]:
+        from django.conf import settings
+        from django.db import connection
+
+        workers = []
+        for process in self.services.workers:
+            workers.append(process.pid)
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+            with contextlib.suppress(OSError):
+                workers += [int(pid) for pid in children.read_text().split()]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                [settings.DATABASES["default"]["NAME"]],
+            )
+            backends = [row[0] for row in cursor.fetchall()]
+        redis = [self.services.redis.pid] if self.services.redis else []
+        return {"workers": workers, "postgres": backends, "redis": redis, "bench": [os.getpid()]}
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        return {
+            group: {pid: _cpu_of(pid, with_children=group == "workers") for pid in pids}
+            for group, pids in self._pids().items()
+        }
+
+    @staticmethod
+    def _machine() -> tuple[float, float]:
+        """(busy, total) CPU seconds of the whole machine since boot."""
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = values[3] + values[4]
+        return (sum(values) - idle) / TICKS, sum(values) / TICKS
+
+    def tick(self) -> None:
+        """Remember every process's latest CPU: a PostgreSQL backend that closes before the
+        end of the phase (connections are recycled between tasks) still counts."""
+        for group, pids in self._sample().items():
+            seen = self.latest.setdefault(group, {})
+            for pid, cpu in pids.items():
+                seen[pid] = max(cpu, seen.get(pid, 0.0))
+
+    def __enter__(self) -> CpuMeter:
+        self.latest: dict[str, dict[int, float]] = {}
+        self.start = self._sample()
+        self.machine_start = self._machine()
+        self.load_start = os.getloadavg()[0]
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.tick()
+        end = self.latest
+        busy_end, _total_end = self._machine()
+        self.seconds = time.monotonic() - self.started
+        self.used = {
+            group: round(sum(cpu - self.start[group].get(pid, 0.0) for pid, cpu in pids.items()), 1)
+            for group, pids in end.items()
+        }
+        self.machine_busy = round(busy_end - self.machine_start[0], 1)
+        self.load = (round(self.load_start, 2), round(os.getloadavg()[0], 2))
+
+    def report(self, items: int) -> dict:
+        ours = sum(self.used.values())
+        return {
+            "cpu_seconds": self.used,
+            "cpu_seconds_total": round(ours, 1),
+            "cpu_ms_per_item": round(ours / max(items, 1) * 1000, 2),
+            # Everything the machine ran meanwhile, other people's processes included.
+            "machine_busy_cpu_seconds": self.machine_busy,
+            "share_of_machine_ours": round(ours / self.machine_busy, 2)
+            if self.machine_busy
+            else None,
+            "load_average_start_end": self.load,
+            # What the same work needs on two cores of its own (CPU-bound; a lower bound).
+            "projected_seconds_on_2_free_cores": round(ours / 2, 1),
+        }
+
+
+def wait_until(predicate, *, timeout: float, every: float = 0.5, meter: CpuMeter | None = None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if meter is not None:
+            meter.tick()
         value = predicate()
         if value:
             return value
@@ -265,7 +369,9 @@ def wait_until(predicate, *, timeout: float, every: float = 0.5):
     return None
 
 
-def bench_fanout(*, category_id: int, timeout: float, email_timeout: float) -> dict:
+def bench_fanout(
+    *, category_id: int, timeout: float, email_timeout: float, meter: CpuMeter
+) -> dict:
     from accounts.models import User
     from community import services as community
     from community.models import Category
@@ -276,6 +382,7 @@ def bench_fanout(*, category_id: int, timeout: float, email_timeout: float) -> d
     category = Category.objects.get(pk=category_id)
     expected = User.objects.filter(username__startswith=BENCH_PREFIX).count() - 1
 
+    meter.__enter__()
     started = time.monotonic()
     # A text of its own each run: moderation holds a text posted three times in a day.
     stamp = datetime.now().isoformat(timespec="seconds")
@@ -289,7 +396,9 @@ def bench_fanout(*, category_id: int, timeout: float, email_timeout: float) -> d
     if topic.state != "visible":
         raise SystemExit(f"the bench topic was {topic.state} by moderation: nothing to fan out")
     done = wait_until(
-        lambda: Notification.objects.filter(topic=topic).count() >= expected, timeout=timeout
+        lambda: Notification.objects.filter(topic=topic).count() >= expected,
+        timeout=timeout,
+        meter=meter,
     )
     in_app_seconds = time.monotonic() - started
     created = Notification.objects.filter(topic=topic).count()
@@ -300,14 +409,21 @@ def bench_fanout(*, category_id: int, timeout: float, email_timeout: float) -> d
         "all_in_app_seconds": round(in_app_seconds, 1) if done else None,
         "in_app_per_second": round(created / in_app_seconds),
     }
+    meter.__exit__(None, None, None)
+    result["in_app_cpu"] = meter.report(created)
     print(
         f"  fan-out: {created}/{expected} in-app notifications in {in_app_seconds:.1f} s",
         flush=True,
     )
+    meter.__enter__()
     sent_query = Delivery.objects.filter(status=DeliveryStatus.SENT)
-    emails_done = wait_until(lambda: sent_query.count() >= expected, timeout=email_timeout, every=2)
+    emails_done = wait_until(
+        lambda: sent_query.count() >= expected, timeout=email_timeout, every=2, meter=meter
+    )
     email_seconds = time.monotonic() - started
     sent = sent_query.count()
+    meter.__exit__(None, None, None)
+    result["emails_cpu"] = meter.report(sent)
     result.update(
         {
             "emails_sent": sent,
@@ -323,7 +439,7 @@ def bench_fanout(*, category_id: int, timeout: float, email_timeout: float) -> d
     return result
 
 
-def bench_digests(*, timeout: float) -> dict:
+def bench_digests(*, timeout: float, meter: CpuMeter) -> dict:
     from django.db import connection
     from django.db.models import Count
 
@@ -339,6 +455,7 @@ def bench_digests(*, timeout: float) -> dict:
     monday = (local - timedelta(days=local.weekday())).replace(
         hour=9, minute=0, second=0, microsecond=0
     )
+    meter.__enter__()
     started = time.monotonic()
     batches = services.digests_enqueue(frequency="weekly", now=monday)
     plan_seconds = time.monotonic() - started
@@ -347,8 +464,10 @@ def bench_digests(*, timeout: float) -> dict:
         lambda: Digest.objects.filter(status__in=finished).count() >= members,
         timeout=timeout,
         every=1,
+        meter=meter,
     )
     total = time.monotonic() - started
+    meter.__exit__(None, None, None)
     counts = dict(
         Digest.objects.values("status").annotate(n=Count("id")).values_list("status", "n")
     )
@@ -365,6 +484,7 @@ def bench_digests(*, timeout: float) -> dict:
         "total_seconds": round(total, 1) if done else None,
         "statuses": counts,
         "emails_per_second": round(sent / total, 1),
+        "cpu": meter.report(sent),
     }
 
 
@@ -422,9 +542,12 @@ def main() -> None:
                 category_id=results["seed"]["category_id"],
                 timeout=args.timeout,
                 email_timeout=args.email_timeout,
+                meter=CpuMeter(services),
             )
         if args.phase in ("all", "digests"):
-            results["weekly_digests"] = bench_digests(timeout=args.timeout)
+            results["weekly_digests"] = bench_digests(
+                timeout=args.timeout, meter=CpuMeter(services)
+            )
     finally:
         services.stop()
         if args.keep_mail:

@@ -8,7 +8,11 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.profile import ProfileSection, register_profile_section
+        from community import caching
         from community.views import profile_recent_posts
+
+        # The anonymous page cache follows the community's own events (community/caching.py).
+        caching.connect_invalidation()
 
         # accounts cannot import community (dependencies point one way): the profile page
         # learns about a member's posts through this section.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import (
     BooleanField,
     Case,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -42,6 +43,7 @@ from community.models import (
     Tag,
     Topic,
     TopicKind,
+    TopicSubscription,
     Vote,
 )
 from community.ranking import TOP_PERIODS, top_period_start
@@ -58,6 +60,7 @@ POST_ORDERINGS = ("oldest", "best")
 DEFAULT_TOP_PERIOD = "all"
 
 _OWN_PENDING_STATES = (ContentState.HELD, ContentState.HIDDEN, ContentState.REMOVED)
+_GONE_STATES = (ContentState.DELETED, ContentState.REMOVED)
 
 
 def _authenticated(user: AnyUser) -> bool:
@@ -199,15 +202,28 @@ def topic_get_for_user(*, user: AnyUser, topic_id: int | str) -> Topic:
     """The topic if ``user`` may see it, else 404 — the one door to a topic page.
 
     Loads ``category`` (and its parent), ``author`` and ``accepted_answer``; annotates
-    ``last_read_number``/``unread_count`` like :func:`topic_list`. One query (plus one, once
-    per request, for a category moderator's categories)."""
-    topic = (
-        _with_read_positions(
-            Topic.objects.select_related("category", "category__parent", "author"), user
+    ``last_read_number``/``unread_count`` like :func:`topic_list`, and for a signed-in user
+    ``follow_level`` (their subscription's level, None without one) and whether they moderate
+    the topic's category (remembered on the user object, see
+    ``permissions.remember_category_moderation``). One query."""
+    topics = Topic.objects.select_related("category", "category__parent", "author")
+    if _authenticated(user):
+        topics = topics.annotate(
+            follow_level=Subquery(
+                TopicSubscription.objects.filter(user=user.pk, topic=OuterRef("pk")).values(
+                    "level"
+                )[:1],
+                output_field=IntegerField(),
+            ),
+            viewer_moderates=Exists(
+                Category.moderators.through.objects.filter(
+                    category_id=OuterRef("category_id"), user_id=user.pk
+                )
+            ),
         )
-        .filter(pk=_as_int(topic_id))
-        .first()
-    )
+    topic = _with_read_positions(topics, user).filter(pk=_as_int(topic_id)).first()
+    if topic is not None and _authenticated(user):
+        permissions.remember_category_moderation(user, topic.category_id, topic.viewer_moderates)
     if topic is None or not permissions.can_view_topic(user, topic):
         raise Http404("No such topic")
     return topic
@@ -216,24 +232,52 @@ def topic_get_for_user(*, user: AnyUser, topic_id: int | str) -> Topic:
 # --- Posts -----------------------------------------------------------------------------------
 
 
-def _post_visibility(user: AnyUser, topic: Topic) -> Q:
+def _post_visibility(user: AnyUser, topic: Topic, *, placeholders: bool = False) -> Q:
     if permissions.can_moderate_topic(user, topic):
         return Q()
+    shown = Q(state=ContentState.VISIBLE)
+    if placeholders:
+        shown |= Q(state__in=_GONE_STATES)
     if _authenticated(user):
-        return Q(state=ContentState.VISIBLE) | Q(author=user.pk, state__in=_OWN_PENDING_STATES)
-    return Q(state=ContentState.VISIBLE)
+        shown |= Q(author=user.pk, state__in=_OWN_PENDING_STATES)
+    return shown
 
 
-def post_list_for_topic(*, user: AnyUser, topic: Topic, ordering: str = "oldest") -> QuerySet[Post]:
+def _placeholder(user: AnyUser, topic: Topic, *, placeholders: bool):
+    """True for the rows shown as a one-line placeholder: deleted posts, and removed posts of
+    others; moderators of the category see everything in full."""
+    if not placeholders or permissions.can_moderate_topic(user, topic):
+        return Value(False, output_field=BooleanField())
+    gone = Q(state=ContentState.DELETED)
+    if _authenticated(user):
+        gone |= Q(state=ContentState.REMOVED) & ~Q(author=user.pk)
+    else:
+        gone |= Q(state=ContentState.REMOVED)
+    return ExpressionWrapper(gone, output_field=BooleanField())
+
+
+def post_list_for_topic(
+    *, user: AnyUser, topic: Topic, ordering: str = "oldest", placeholders: bool = False
+) -> QuerySet[Post]:
     """The posts of ``topic`` that ``user`` may see, ready to paginate.
 
     Visible posts, plus the viewer's own held/hidden/removed ones (``awaiting_review`` is
     True for held ones, so the page can say so); moderators of the category see all.
     ``oldest``: by number. ``best``: first post, then the accepted answer, then by Wilson
     lower bound, then by number. Annotations: ``my_vote`` (-1, 0, 1), ``is_accepted``,
-    ``awaiting_review``, ``reply_to_number``, ``reply_to_author_name``. ``author`` is loaded.
-    One query per page, whatever its size."""
-    posts = Post.objects.filter(topic=topic).filter(_post_visibility(user, topic))
+    ``awaiting_review``, ``reply_to_number``, ``reply_to_author_name``, ``collapsed``.
+    ``author`` is loaded. One query per page, whatever its size.
+
+    ``placeholders`` (the topic page, in the ``oldest`` ordering only) also lists deleted
+    posts and other members' removed posts, with ``collapsed`` True: the page shows them as
+    a one-line "deleted by its author" / "removed by the moderators" so that a thread does
+    not silently skip a number, and must show nothing else of them — their text is loaded
+    (one query for the page) but is not for display. Without it ``collapsed`` is always
+    False and those posts are left out."""
+    placeholders = placeholders and ordering != "best"
+    posts = Post.objects.filter(topic=topic).filter(
+        _post_visibility(user, topic, placeholders=placeholders)
+    )
     if _authenticated(user):
         mine = Vote.objects.filter(post=OuterRef("pk"), user=user.pk).values("value")[:1]
         my_vote = Coalesce(Subquery(mine, output_field=IntegerField()), Value(0))
@@ -249,6 +293,7 @@ def post_list_for_topic(*, user: AnyUser, topic: Topic, ordering: str = "oldest"
         awaiting_review=ExpressionWrapper(Q(state=ContentState.HELD), output_field=BooleanField()),
         reply_to_number=F("reply_to__number"),
         reply_to_author_name=F("reply_to__author_name"),
+        collapsed=_placeholder(user, topic, placeholders=placeholders),
     )
     if ordering == "best":
         posts = posts.annotate(
@@ -277,13 +322,16 @@ def post_get_for_user(*, user: AnyUser, post_id: int | str) -> Post:
     return post
 
 
-def post_page_number(*, post: Post, per_page: int, user: AnyUser = None) -> int:
+def post_page_number(
+    *, post: Post, per_page: int, user: AnyUser = None, placeholders: bool = False
+) -> int:
     """The page (1-based) of the "oldest" ordering on which ``post`` appears, for permalinks.
-    Pass ``user`` to count exactly the posts that user sees (moderators see more)."""
+    Pass ``user`` to count exactly the posts that user sees (moderators see more), and
+    ``placeholders`` as the list was built (:func:`post_list_for_topic`)."""
     per_page = max(int(per_page), 1)
     before = (
         Post.objects.filter(topic_id=post.topic_id, number__lt=post.number)
-        .filter(_post_visibility(user, post.topic))
+        .filter(_post_visibility(user, post.topic, placeholders=placeholders))
         .count()
     )
     return before // per_page + 1
@@ -306,15 +354,27 @@ class PostEdit:
         return self.old_title != self.new_title
 
 
+def _is_automatic_replacement(revision) -> bool:
+    # post_body_replace by the system: no editor account, the system's name.
+    return revision.edited_by_id is None and revision.edited_by_name == "system"
+
+
 def post_revisions(*, user: AnyUser, post: Post) -> list[PostEdit]:
     """The edit history of a post, oldest edit first (404 if the user may not see the post).
 
     Each PostRevision holds the text *before* its edit, so edit k turns revision k's text
-    into revision k+1's (or the current text for the last edit). One query."""
+    into revision k+1's (or the current text for the last edit). An automatic replacement
+    (a watched word, ``services.post_body_replace`` by the system) is listed with its note,
+    but only moderators of the category see the words it replaced: for everyone else the
+    text before it is the text after it. One query."""
     if not permissions.can_view_post(user, post):
         raise Http404("No such post")
     revisions = list(post.revisions.order_by("number"))
     texts = [revision.body for revision in revisions] + [post.body]
+    if not permissions.can_moderate_topic(user, post.topic):
+        for index in range(len(revisions) - 1, -1, -1):
+            if _is_automatic_replacement(revisions[index]):
+                texts[index] = texts[index + 1]
     current_title = post.topic.title if post.is_first else ""
     titles = [revision.title for revision in revisions] + [current_title]
     return [

@@ -36,7 +36,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import usernames_existing
-from community import permissions, rendering, search, selectors, services
+from community import caching, permissions, rendering, search, selectors, services
 from community.filters import TopicFilterSet
 from community.forms import (
     LevelForm,
@@ -204,7 +204,9 @@ def _topic_url(
 def _post_url(post: Post, topic: Topic, user=None) -> str:
     """The page of `topic` that shows `post` to `user`, anchored on it (`/p/<id>/`)."""
     post.topic = topic
-    page = selectors.post_page_number(post=post, per_page=POSTS_PER_PAGE, user=user)
+    page = selectors.post_page_number(
+        post=post, per_page=POSTS_PER_PAGE, user=user, placeholders=True
+    )
     ordering = None
     # Questions sort by votes by default; page numbers count posts in order, so a question
     # longer than one page is linked in the chronological order.
@@ -358,31 +360,37 @@ def _may_start_somewhere(user, category: Category | None) -> bool:
 
 
 @require_GET
+@caching.anonymous_page(caching.global_scopes)
 def home(request: HttpRequest) -> HttpResponse:
     return _topic_list(request, ordering="latest", heading=_("Latest"), nav="home")
 
 
 @require_GET
+@caching.anonymous_page(caching.global_scopes)
 def latest(request: HttpRequest) -> HttpResponse:
     return _topic_list(request, ordering="latest", heading=_("Latest"))
 
 
 @require_GET
+@caching.anonymous_page(caching.global_scopes)
 def new(request: HttpRequest) -> HttpResponse:
     return _topic_list(request, ordering="new", heading=_("New topics"))
 
 
 @require_GET
+@caching.anonymous_page(caching.global_scopes)
 def top(request: HttpRequest) -> HttpResponse:
     return _topic_list(request, ordering="top", heading=_("Top"))
 
 
 @require_GET
+@caching.anonymous_page(caching.global_scopes)
 def hot(request: HttpRequest) -> HttpResponse:
     return _topic_list(request, ordering="hot", heading=_("Hot"))
 
 
 @require_GET
+@caching.anonymous_page(caching.global_scopes)
 def unanswered(request: HttpRequest) -> HttpResponse:
     return _topic_list(request, ordering="unanswered", heading=_("Unanswered"))
 
@@ -396,6 +404,7 @@ def my_topics(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@caching.anonymous_page(caching.global_scopes)
 def category_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -404,7 +413,12 @@ def category_index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _category_scopes(request: HttpRequest, slug: str) -> list[str]:
+    return [caching.category_scope(slug)]
+
+
 @require_GET
+@caching.anonymous_page(_category_scopes)
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category = selectors.category_get(slug=slug)
     if not permissions.can_view_category(request.user, category):
@@ -428,6 +442,7 @@ TAG_INDEX_LIMIT = 200
 
 
 @require_GET
+@caching.anonymous_page(caching.global_scopes)
 def tag_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -437,6 +452,7 @@ def tag_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@caching.anonymous_page(caching.global_scopes)
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = selectors.tag_get(slug=slug)
     return _topic_list(
@@ -468,6 +484,9 @@ def _levels() -> list[tuple[int, str, str]]:
 def _topic_level(user, topic: Topic) -> int | None:
     if not user.is_authenticated:
         return None
+    if hasattr(topic, "follow_level"):  # annotated by selectors.topic_get_for_user
+        level = topic.follow_level
+        return NotificationLevel.NORMAL if level is None else level
     level = (
         TopicSubscription.objects.filter(user=user, topic=topic)
         .values_list("level", flat=True)
@@ -558,6 +577,9 @@ def _reply_refusal(user, topic: Topic) -> str:
         return _("This topic is closed to new replies.")
     if not user.is_active:
         return _("Your account cannot post.")
+    restriction = permissions.member_restriction_reason(user, "reply")
+    if restriction:
+        return restriction
     category = topic.category
     if getattr(user, "trust_level", 0) < category.min_trust_to_reply:
         return _(
@@ -570,7 +592,6 @@ def _reply_refusal(user, topic: Topic) -> str:
 def _decorate_posts(user, topic: Topic, posts: list[Post]) -> None:
     """Attach what each post's buttons need, computed once per post without a query."""
     can_accept = topic.kind == TopicKind.QUESTION and permissions.can_accept_answer(user, topic)
-    is_moderator = permissions.can_moderate_category(user, topic.category)
     for post in posts:
         post.topic = topic  # the page's topic: permission checks below need no query
         shown = post.state == ContentState.VISIBLE
@@ -582,36 +603,6 @@ def _decorate_posts(user, topic: Topic, posts: list[Post]) -> None:
         post.is_accepted = topic.accepted_answer_id == post.pk
         post.may_accept = can_accept and shown and post.number > 1
         post.is_mine = user.is_authenticated and post.author_id == user.pk
-        # Deleted and removed posts stay in the thread as a one-line placeholder (replies may
-        # refer to them); moderators, and the author of a removed post, see them in full.
-        post.collapsed = not is_moderator and (
-            post.state == ContentState.DELETED
-            or (post.state == ContentState.REMOVED and not post.is_mine)
-        )
-
-
-def _with_gone_placeholders(topic: Topic, posts: list[Post], *, low: int, high: int) -> list[Post]:
-    """Put back, as one-line placeholders, the deleted and removed posts numbered between
-    `low` and `high` that the selector leaves out, so a thread with a deleted reply says so
-    (as Discourse does) instead of silently skipping a number. Costs a query only when the
-    page has a gap in its numbering."""
-    shown = {post.number for post in posts}
-    if not posts or len(shown) >= high - low + 1:
-        return posts
-    gone = list(
-        Post.objects.filter(
-            topic=topic,
-            number__gte=low,
-            number__lte=high,
-            state__in=(ContentState.DELETED, ContentState.REMOVED),
-        )
-        .exclude(number__in=shown)
-        .only("pk", "topic_id", "number", "state", "author_id", "author_name", "created_at")
-    )
-    for post in gone:
-        post.score, post.my_vote, post.edit_count = 0, 0, 0
-        post.body_html = ""
-    return sorted([*posts, *gone], key=lambda post: post.number)
 
 
 def _last_read_number(user, topic: Topic) -> int | None:
@@ -640,21 +631,15 @@ def _topic_page(
     ordering = request.GET.get("ordering")
     if ordering not in ("oldest", "best"):
         ordering = default_ordering
-    paginator = Paginator(
-        selectors.post_list_for_topic(user=user, topic=topic, ordering=ordering), POSTS_PER_PAGE
+    # Deleted and removed posts stay in the thread as one-line placeholders (`collapsed`).
+    posts = selectors.post_list_for_topic(
+        user=user, topic=topic, ordering=ordering, placeholders=True
     )
+    paginator = Paginator(posts, POSTS_PER_PAGE)
     if page_number == "last":
         page_number = paginator.num_pages
     page = paginator.get_page(page_number if page_number is not None else request.GET.get("page"))
     posts = list(page.object_list)
-    if ordering == "oldest":
-        low = min((p.number for p in posts), default=1) if page.has_previous() else 1
-        high = (
-            max((p.number for p in posts), default=1)
-            if page.has_next()
-            else topic.highest_post_number
-        )
-        posts = _with_gone_placeholders(topic, posts, low=low, high=high)
     _decorate_posts(user, topic, posts)
 
     last_read = _last_read_number(user, topic)
@@ -740,7 +725,17 @@ def topic_redirect(request: HttpRequest, topic_id: int) -> HttpResponse:
     return HttpResponseRedirect(_with_query(topic.get_absolute_url(), request), status=301)
 
 
+def _topic_scopes(request: HttpRequest, topic_id: int, slug: str) -> list[str]:
+    return [caching.topic_scope(topic_id)]
+
+
+def _topic_view_from_cache(request: HttpRequest, topic_id: int, slug: str) -> None:
+    # A page served from the anonymous cache is still a view of the topic.
+    services.topic_view_record(topic_id=topic_id)
+
+
 @require_GET
+@caching.anonymous_page(_topic_scopes, on_hit=_topic_view_from_cache)
 def topic_detail(request: HttpRequest, topic_id: int, slug: str) -> HttpResponse:
     topic = selectors.topic_get_for_user(user=request.user, topic_id=topic_id)
     if slug != topic.slug:

@@ -16,6 +16,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "ideas-challenge-phases": {
+        "task": "ideas.challenge_phases_announce",
+        "schedule": crontab(minute="*/5"),
+    },
     "promote-trust-levels": {
         "task": "accounts.trust_levels_promote",
         "schedule": crontab(minute=17, hour="*/6"),

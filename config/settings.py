@@ -313,7 +313,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Eager tasks would log every execution inside the web process (and the demo seed).
+        "celery.app.trace": {"level": "INFO" if not CELERY_TASK_ALWAYS_EAGER else "WARNING"},
+    },
 }
 
 # --- Causerie ---------------------------------------------------------------------------------
@@ -372,3 +376,11 @@ COMMUNITY_VIEW_COUNTS_BUFFERED = env_bool(
 )
 # Reputation earned by the author of a post (Stack Exchange's figures).
 REPUTATION = {"upvote": 10, "downvote": -2, "accepted_answer": 15}
+
+# --- Anonymous page cache (community/caching.py) ------------------------------------------------
+# Topic lists and topic pages are cached whole for anonymous visitors and invalidated by the
+# community's events; the TTL is the safety net for changes no event announces (a category
+# renamed, view counts). Members are never served from this cache. Off: every page is rendered
+# (`bench/run.py --anon-cache off` measures that).
+COMMUNITY_ANON_CACHE = env_bool("COMMUNITY_ANON_CACHE", True)
+COMMUNITY_ANON_CACHE_SECONDS = env_int("COMMUNITY_ANON_CACHE_SECONDS", 60)

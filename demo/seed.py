@@ -19,10 +19,12 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts import services as account_services
 from accounts.models import TrustLevel, User
 from accounts.roles import Role
+from ideas.demo import seed_ideas
 
 DEMO_PASSWORD = "causerie-demo"
 
@@ -1624,12 +1626,15 @@ def seed_community_large(
             first_up = sum(1 for _v, value in posts[0][4] if value == 1)
             first_score = first_up - (len(posts[0][4]) - first_up)
             last = posts[-1]
+            title = _large_title(rng, language)
             topic_rows.append(
                 Topic(
                     category=category,
                     author_id=author,
                     author_name=names[author],
-                    title=_large_title(rng, language),
+                    title=title,
+                    # bulk_create skips Topic.save(), which would derive the slug.
+                    slug=slugify(title)[:80] or "topic",
                     kind=kind,
                     language=language,
                     created_at=created,
@@ -1808,7 +1813,7 @@ WHERE p.topic_id = t.id AND p.search_vector IS NULL
 """
 
 
-STEPS: list[Callable[..., None]] = [seed_people, seed_community]
+STEPS: list[Callable[..., None]] = [seed_people, seed_community, seed_ideas]
 
 
 def seed(*, size: str = "small", progress: Callable[[str], None] = print) -> None:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from community.models import Category, Post, Topic, TopicKind
+from community.ranking import hot_score
 from ideas import services
 from ideas.models import Challenge, Idea, IdeaStatusChange, IdeaVote
 
@@ -54,7 +55,6 @@ class DemoChallenge:
 
 
 STAFF = "sophie"
-ALL_MEMBERS = "alice bob chloe david emma lucas ines noah marc camille thomas"
 
 IDEAS = [
     DemoIdea(
@@ -311,14 +311,37 @@ into our product workshop — and its author gets the first one off the line."""
 )
 
 
+#: The demo people (demo/seed.py PEOPLE) this step writes as.
+DEMO_NAMES = [
+    "admin",
+    "camille",
+    "marc",
+    "sophie",
+    "thomas",
+    "alice",
+    "bob",
+    "chloe",
+    "david",
+    "emma",
+    "lucas",
+    "ines",
+    "noah",
+]
+DEMO_MEMBERS = ("alice", "bob", "chloe", "david", "emma", "lucas", "ines", "noah")
+
+
 def _users() -> dict[str, User]:
-    return {user.username: user for user in User.objects.filter(is_active=True)}
+    return {user.username: user for user in User.objects.filter(username__in=DEMO_NAMES)}
 
 
 def _backdate(idea: Idea, *, days: float) -> None:
     """Move a freshly created idea (its topic, first post and Idea row) back in time."""
     start = timezone.now() - timedelta(days=days)
-    Topic.objects.filter(pk=idea.pk).update(created_at=start, last_activity_at=start)
+    topic = Topic.objects.get(pk=idea.pk)
+    # The hot score is a function of the creation time: keep it in step (recount checks it).
+    Topic.objects.filter(pk=idea.pk).update(
+        created_at=start, last_activity_at=start, hot=hot_score(topic.score, start)
+    )
     Post.objects.filter(topic_id=idea.pk, number=1).update(created_at=start)
     Idea.objects.filter(pk=idea.pk).update(created_at=start)
 
@@ -332,7 +355,8 @@ def _support(idea: Idea, names: str, users: dict[str, User], rng: random.Random)
         voter = users.get(name)
         if voter is None or voter.pk == idea.topic.author_id:
             continue
-        network = f"192.0.2.{rng.randrange(1, 254)}"  # TEST-NET-1: documentation addresses
+        # Documentation addresses (RFC 3849), one site (/48) each: no false "shared network".
+        network = f"2001:db8:{rng.randrange(1, 0xFFFF):x}::{rng.randrange(1, 0xFFFF):x}"
         services.idea_vote_cast(actor=voter, idea=idea, value=1, ip_network=network)
         when = timezone.now() - timedelta(days=age * (1 - rng.random() ** 2))
         IdeaVote.objects.filter(idea=idea, user=voter).update(created_at=when)
@@ -419,7 +443,9 @@ def _supports_from_upvotes(users: dict[str, User]) -> None:
     up-voted the proposal supports the idea."""
     from community.models import Vote
 
-    bare = Idea.objects.filter(vote_count=0, votes__isnull=True, status="open")
+    bare = Idea.objects.filter(
+        vote_count=0, votes__isnull=True, status="open", topic__author_name__in=DEMO_MEMBERS
+    )
     for idea in bare.select_related("topic"):
         voters = Vote.objects.filter(post__topic_id=idea.pk, post__number=1, value=1)
         for user_id, when in voters.values_list("user_id", "created_at"):
@@ -445,8 +471,14 @@ def seed_ideas(*, size: str, progress: Callable[[str], None]) -> None:
     with transaction.atomic():
         # Idea topics created before the ideas app (or by a bulk load) get their row.
         missing = Topic.objects.filter(kind=TopicKind.IDEA, idea__isnull=True)
-        for topic_id in missing.values_list("pk", flat=True):
-            services.idea_row_ensure(topic_id=topic_id)
+        Idea.objects.bulk_create(
+            [
+                Idea(topic_id=pk, created_at=at)
+                for pk, at in missing.values_list("pk", "created_at")
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
         _supports_from_upvotes(users)
         services.idea_category_settings_set(
             actor=staff, category=categories["aurora-kettles"], vote_budget=10, roadmap_public=True

@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.models import Category, Topic
 
@@ -34,13 +35,13 @@ class IdeaStatus(models.TextChoices):
     """Fider's lifecycle with UserVoice's "under review" step: open → under review → planned
     → in progress → shipped, or declined / duplicate (duplicate only through a merge)."""
 
-    OPEN = "open", _("Open")
-    UNDER_REVIEW = "under_review", _("Under review")
-    PLANNED = "planned", _("Planned")
-    IN_PROGRESS = "in_progress", _("In progress")
-    SHIPPED = "shipped", _("Shipped")
-    DECLINED = "declined", _("Declined")
-    DUPLICATE = "duplicate", _("Duplicate")
+    OPEN = "open", pgettext_lazy("idea status", "Open")
+    UNDER_REVIEW = "under_review", pgettext_lazy("idea status", "Under review")
+    PLANNED = "planned", pgettext_lazy("idea status", "Planned")
+    IN_PROGRESS = "in_progress", pgettext_lazy("idea status", "In progress")
+    SHIPPED = "shipped", pgettext_lazy("idea status", "Shipped")
+    DECLINED = "declined", pgettext_lazy("idea status", "Declined")
+    DUPLICATE = "duplicate", pgettext_lazy("idea status", "Duplicate")
 
 
 #: Closed ideas take no more supports, and their supports no longer count against a vote
@@ -185,6 +186,23 @@ class Challenge(models.Model):
     @property
     def phase_label(self) -> str:
         return str(ChallengePhase(self.phase).label)
+
+    def openable_phases(self, when: datetime | None = None) -> list[str]:
+        """The phases staff may open now, ahead of their dates (what
+        ``ideas.services.challenge_phase_open`` accepts)."""
+        current = self.phase_at(when)
+        phases = []
+        if current == ChallengePhase.UPCOMING:
+            phases.append(ChallengePhase.SUBMISSION)
+        if current == ChallengePhase.SUBMISSION and self.has_jury:
+            phases.append(ChallengePhase.SHORTLIST)
+        if current in (ChallengePhase.SHORTLIST, ChallengePhase.WAITING) or (
+            current == ChallengePhase.SUBMISSION and not self.has_jury
+        ):
+            phases.append(ChallengePhase.VOTE)
+        if current == ChallengePhase.DELIBERATION and self.winner_id is not None:
+            phases.append(ChallengePhase.ANNOUNCEMENT)
+        return phases
 
     def timeline(self) -> list[tuple[str, str, datetime, datetime | None]]:
         """(phase, label, start, end) of each phase, for the challenge page."""
@@ -343,8 +361,8 @@ class IdeaVote(models.Model):
     discounted_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        verbose_name = _("support")
-        verbose_name_plural = _("supports")
+        verbose_name = _("idea support")
+        verbose_name_plural = _("idea supports")
         constraints = [
             models.UniqueConstraint(fields=["idea", "user"], name="idea_vote_one_per_member"),
         ]

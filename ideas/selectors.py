@@ -187,8 +187,9 @@ def idea_get_for_user(*, user: AnyUser, idea_id: int | str) -> Idea:
     Loads ``topic`` (its category and the category's parent, its author), ``merged_into``
     (and its topic), ``challenge`` and the idea settings of its category
     (``topic.category.idea_settings`` may be missing: use :func:`settings_of`); annotates
-    ``my_vote``, ``my_vote_discounted`` and ``has_merged`` (ideas were merged into it). One
-    query."""
+    ``my_vote``, ``my_vote_discounted``, ``has_merged`` (ideas were merged into it) and
+    ``my_active_votes`` (the reader's supports counting against the category's budget, see
+    :func:`idea_vote_budget`). One query."""
     ideas = Idea.objects.select_related(
         "topic",
         "topic__category",
@@ -204,9 +205,23 @@ def idea_get_for_user(*, user: AnyUser, idea_id: int | str) -> Idea:
     )
     if _authenticated(user):
         discounted = IdeaVote.objects.filter(idea=OuterRef("pk"), user=user.pk, discounted=True)
-        ideas = ideas.annotate(my_vote_discounted=Exists(discounted))
+        active = (
+            _active_votes(user)
+            .filter(idea__topic__category=OuterRef("topic__category"))
+            .order_by()
+            .values("user")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        ideas = ideas.annotate(
+            my_vote_discounted=Exists(discounted),
+            my_active_votes=Coalesce(Subquery(active, output_field=IntegerField()), Value(0)),
+        )
     else:
-        ideas = ideas.annotate(my_vote_discounted=Value(False, output_field=BooleanField()))
+        ideas = ideas.annotate(
+            my_vote_discounted=Value(False, output_field=BooleanField()),
+            my_active_votes=Value(0, output_field=IntegerField()),
+        )
     idea = ideas.filter(pk=_as_int(idea_id)).first()
     if idea is None or not community_permissions.can_view_topic(user, idea.topic):
         raise Http404("No such idea")
@@ -259,15 +274,28 @@ def category_vote_budget(*, category: Category) -> int | None:
     return row.first()
 
 
+def _active_votes(user: User) -> QuerySet[IdeaVote]:
+    return IdeaVote.objects.filter(
+        user=user.pk, idea__status__in=list(OPEN_STATUSES), idea__challenge__isnull=True
+    )
+
+
 def active_vote_count(*, user: User, category: Category) -> int:
     """Supports ``user`` holds on open ideas of ``category`` outside challenges (what counts
     against a vote budget; shipped, declined and merged ideas give them back). One query."""
-    return IdeaVote.objects.filter(
-        user=user,
-        idea__topic__category=category,
-        idea__status__in=list(OPEN_STATUSES),
-        idea__challenge__isnull=True,
-    ).count()
+    return _active_votes(user).filter(idea__topic__category=category).count()
+
+
+def idea_vote_budget(*, user: AnyUser, idea: Idea) -> VoteBudget | None:
+    """``user``'s budget in the category of an idea from :func:`idea_get_for_user` (which
+    loaded the settings and counted the supports): no query. None without a budget, for
+    challenge entries (a contest of their own) and for anonymous readers."""
+    if not _authenticated(user) or idea.challenge_id is not None:
+        return None
+    row = settings_of(idea.topic.category)
+    if row is None or row.vote_budget is None:
+        return None
+    return VoteBudget(budget=row.vote_budget, used=idea.my_active_votes)
 
 
 def member_vote_budget(*, user: AnyUser, category: Category) -> VoteBudget | None:
@@ -551,7 +579,7 @@ def suspicious_vote_report(*, idea: Idea) -> VoteIntegrityReport:
         signals = []
         if cohort_sizes[joined_on[index]] >= conf.SUSPICIOUS_SAME_DAY_COHORT:
             signals.append("same_day_cohort")
-        if vote.created_at - vote.user.date_joined < timedelta(days=1):
+        if timedelta(0) <= vote.created_at - vote.user.date_joined < timedelta(days=1):
             signals.append("new_account")
         if vote.other_votes == 0:
             signals.append("single_idea")

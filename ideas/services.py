@@ -753,29 +753,29 @@ def challenge_phase_open(*, actor: User, challenge: Challenge, phase: str) -> Ch
     challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
     now = timezone.now()
     current = challenge.phase_at(now)
-    if _PHASE_ORDER.index(phase) <= _PHASE_ORDER.index(current):
-        raise ValidationError({"phase": _("This phase is already open or over.")})
+    if phase not in challenge.openable_phases(now):
+        if _PHASE_ORDER.index(phase) <= _PHASE_ORDER.index(current):
+            message = _("This phase is already open or over.")
+        elif phase == ChallengePhase.SHORTLIST and not challenge.has_jury:
+            message = _("This challenge has no jury shortlist.")
+        elif phase == ChallengePhase.VOTE and current == ChallengePhase.SUBMISSION:
+            message = _("The jury shortlists the entries before the vote.")
+        elif phase == ChallengePhase.ANNOUNCEMENT:
+            message = _("Choose the winner once the vote is closed, then announce it.")
+        else:
+            message = _("Open the phases in order: submissions first.")
+        raise ValidationError({"phase": message})
     fields: dict[str, datetime] = {}
     if phase == ChallengePhase.SUBMISSION:
         fields["submission_start"] = now
     elif phase == ChallengePhase.SHORTLIST:
-        if not challenge.has_jury:
-            raise ValidationError({"phase": _("This challenge has no jury shortlist.")})
         fields["submission_end"] = now
     elif phase == ChallengePhase.VOTE:
-        if challenge.has_jury and current in (ChallengePhase.UPCOMING, ChallengePhase.SUBMISSION):
-            raise ValidationError({"phase": _("The jury shortlists the entries before the vote.")})
-        if current == ChallengePhase.UPCOMING:
-            raise ValidationError({"phase": _("Open submissions first.")})
         fields["submission_end"] = min(challenge.submission_end, now)
         if challenge.shortlist_end is not None:
             fields["shortlist_end"] = min(challenge.shortlist_end, now)
         fields["vote_start"] = now
     else:  # announcement
-        if current != ChallengePhase.DELIBERATION or challenge.winner_id is None:
-            raise ValidationError(
-                {"phase": _("Choose the winner once the vote is closed, then announce it.")}
-            )
         fields["announcement_at"] = now
     for name, value in fields.items():
         setattr(challenge, name, value)

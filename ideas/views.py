@@ -356,10 +356,9 @@ def _idea_page(
         "first_post": first_post,
         "comments": comments,
         "history": selectors.idea_status_history(idea=idea),
+        "open_label": IdeaStatus.OPEN.label,
         "merged_sources": selectors.idea_merged_sources(idea=idea) if idea.has_merged else [],
-        "budget": selectors.member_vote_budget(user=user, category=topic.category)
-        if idea.challenge_id is None
-        else None,
+        "budget": selectors.idea_vote_budget(user=user, idea=idea),
         "is_staff": staff,
         "status_form": status_form,
         "merge_form": merge_form,
@@ -665,15 +664,20 @@ def _challenge_page(request: HttpRequest, challenge, *, status: int = 200) -> Ht
     entries = list(selectors.challenge_entries(user=user, challenge=challenge)[:200])
     _decorate_cards(user, entries)
     phase = challenge.phase
+    for entry in entries:
+        # Supports only during the vote, and only for the jury's shortlist when there is one.
+        entry.may_vote = entry.may_vote and (
+            phase == ChallengePhase.VOTE and (entry.shortlisted or not challenge.has_jury)
+        )
     can_manage = permissions.can_manage_challenge(user, challenge)
     next_phases = []
     if can_manage:
-        order = [p for p in ChallengePhase.values]
-        for value, label in PhaseForm.base_fields["phase"].choices:
-            if order.index(value) > order.index(phase) and (
-                value != ChallengePhase.SHORTLIST or challenge.has_jury
-            ):
-                next_phases.append((value, label))
+        openable = challenge.openable_phases()
+        next_phases = [
+            (value, label)
+            for value, label in PhaseForm.base_fields["phase"].choices
+            if value in openable
+        ]
     context = {
         "nav": "ideas",
         "challenge": challenge,

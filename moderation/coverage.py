@@ -139,3 +139,104 @@ def previous_period_end(
     """When the last on-duty period that ended at or before ``moment`` ended."""
     ends = [e for _s, e in _periods_around(moment, list(windows), tz) if e <= moment]
     return max(ends) if ends else None
+
+
+# --- One span per weekday, as administrators enter them -----------------------------------------
+
+
+@dataclass(frozen=True)
+class DaySpan:
+    """Coverage as entered for one weekday: from ``start_minute`` to ``end_minute`` (minutes
+    from midnight, 0-1439). An end at or before the start runs past midnight into the next
+    day (an end of 0 stops at midnight); ``all_day`` covers the whole day."""
+
+    weekday: int
+    start_minute: int = 0
+    end_minute: int = 0
+    all_day: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise ValueError("weekday must be 0 (Monday) to 6 (Sunday)")
+        if not self.all_day:
+            if not (
+                0 <= self.start_minute < MINUTES_PER_DAY and 0 <= self.end_minute < MINUTES_PER_DAY
+            ):
+                raise ValueError("times are between 00:00 and 23:59")
+            if self.start_minute == self.end_minute:
+                raise ValueError("a span starts and ends at different times")
+
+    @property
+    def start_time(self) -> str:
+        return format_minute(self.start_minute)
+
+    @property
+    def end_time(self) -> str:
+        return format_minute(self.end_minute)
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return not self.all_day and self.end_minute <= self.start_minute
+
+    def windows(self) -> list[Window]:
+        """The stored windows: one, or two for a span across midnight."""
+        if self.all_day:
+            return [Window(self.weekday, 0, MINUTES_PER_DAY)]
+        if not self.crosses_midnight:
+            return [Window(self.weekday, self.start_minute, self.end_minute)]
+        spans = [Window(self.weekday, self.start_minute, MINUTES_PER_DAY)]
+        if self.end_minute:
+            spans.append(Window((self.weekday + 1) % 7, 0, self.end_minute))
+        return spans
+
+
+def windows_from_spans(spans: Iterable[DaySpan]) -> dict[int, list[tuple[str, str]]]:
+    """The ``{weekday: [("HH:MM", "HH:MM"), ...]}`` mapping of the spans' windows (the format
+    of ``coverage_hours_set`` and the settings)."""
+    mapping: dict[int, list[tuple[str, str]]] = {}
+    for window in sorted(w for span in spans for w in span.windows()):
+        mapping.setdefault(window.weekday, []).append(
+            (format_minute(window.start_minute), format_minute(window.end_minute))
+        )
+    return mapping
+
+
+def spans_from_windows(windows: Iterable[Window]) -> dict[int, list[DaySpan]]:
+    """Read stored windows back as spans per weekday: a window running to midnight followed by
+    one starting at midnight and ending before it started becomes one span across midnight.
+    A weekday may have several spans (windows set from the settings or the API)."""
+    by_day: dict[int, list[Window]] = {day: [] for day in range(7)}
+    for window in sorted(windows):
+        by_day[window.weekday].append(window)
+    continued: dict[Window, Window] = {}  # evening window -> its after-midnight continuation
+    taken: set[Window] = set()
+    for day in range(7):
+        for window in by_day[day]:
+            if window.end_minute != MINUTES_PER_DAY or window.start_minute == 0:
+                continue
+            after = next(
+                (
+                    w
+                    for w in by_day[(day + 1) % 7]
+                    if w.start_minute == 0 and w.end_minute < window.start_minute and w not in taken
+                ),
+                None,
+            )
+            if after is not None:
+                continued[window] = after
+                taken.add(after)
+    spans: dict[int, list[DaySpan]] = {day: [] for day in range(7)}
+    for day in range(7):
+        for window in by_day[day]:
+            if window in taken:
+                continue
+            if window.start_minute == 0 and window.end_minute == MINUTES_PER_DAY:
+                spans[day].append(DaySpan(day, all_day=True))
+            elif window.end_minute == MINUTES_PER_DAY:
+                after = continued.get(window)
+                spans[day].append(
+                    DaySpan(day, window.start_minute, after.end_minute if after else 0)
+                )
+            else:
+                spans[day].append(DaySpan(day, window.start_minute, window.end_minute))
+    return spans

@@ -4,10 +4,13 @@ views copy back onto these forms or show as messages."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from moderation.models import Action, FlagReason, ItemKind, MemberWarning
+from moderation import coverage
+from moderation.models import Action, FlagReason, ItemKind, MemberWarning, WatchedWord
 from moderation.services import BULK_ACTIONS
 
 AGE_CHOICES = [
@@ -133,11 +136,17 @@ class BulkForm(forms.Form):
         label=_("Apply to the selection"),
         choices=[(a.value, a.label) for a in Action if a in BULK_ACTIONS],
     )
+    removal_reason = forms.TypedChoiceField(
+        label=_("Ready-made reason"), required=False, coerce=int, empty_value=None, choices=[]
+    )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
 
-    def __init__(self, *args, item_ids=(), **kwargs):
+    def __init__(self, *args, item_ids=(), removal_reasons=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["items"].choices = [(pk, pk) for pk in item_ids]
+        self.fields["removal_reason"].choices = [("", "—")] + [
+            (r.pk, r.title) for r in removal_reasons
+        ]
 
 
 class SanctionAppealForm(forms.Form):
@@ -154,3 +163,142 @@ class AuditFilterForm(forms.Form):
     actor_name = forms.CharField(label=_("By"), required=False, max_length=150)
     subject_id = forms.IntegerField(label=_("Member id"), required=False, min_value=1)
     item_id = forms.IntegerField(label=_("Item id"), required=False, min_value=1)
+
+
+# --- Lists managed by community managers ----------------------------------------------------------
+
+
+class WatchedWordForm(forms.Form):
+    pattern = forms.CharField(
+        label=_("Word or pattern"),
+        max_length=200,
+        help_text=_(
+            "Whole words, any case. * is a wildcard inside a word (crypto*). Tick “regular "
+            "expression” for a Python pattern: unsafe ones are refused."
+        ),
+    )
+    is_regex = forms.BooleanField(label=_("Regular expression"), required=False)
+    action = forms.ChoiceField(label=_("Action"), choices=WatchedWord.WatchedAction.choices)
+    replacement = forms.CharField(
+        label=_("Replacement"),
+        required=False,
+        max_length=200,
+        help_text=_("For “replace” only; ■■■ when left empty."),
+    )
+    case_sensitive = forms.BooleanField(label=_("Case-sensitive"), required=False)
+
+
+class WatchedWordsTestForm(forms.Form):
+    prefix = "test"  # shares its page with the add form: distinct field names and ids
+
+    text = forms.CharField(
+        label=_("Text to test"),
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Nothing is saved: see which words match and what a post would become."),
+    )
+    pattern = forms.CharField(
+        label=_("Try a new pattern instead of the saved list"), required=False, max_length=200
+    )
+    is_regex = forms.BooleanField(label=_("Regular expression"), required=False)
+
+
+class CommunityRuleForm(forms.Form):
+    number = forms.IntegerField(label=_("Number"), min_value=1, max_value=999)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    active = forms.BooleanField(
+        label=_("Shown on the guidelines page"), required=False, initial=True
+    )
+
+
+class RemovalReasonForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    message = forms.CharField(
+        label=_("Message to the author"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    rule = forms.TypedChoiceField(
+        label=_("Rule"), required=False, coerce=int, empty_value=None, choices=[]
+    )
+    position = forms.IntegerField(
+        label=_("Position"),
+        min_value=0,
+        max_value=10_000,
+        initial=0,
+        help_text=_("Lower comes first; the first reason is the queue's default for “r”."),
+    )
+    active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+    def __init__(self, *args, rules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [("", "—")] + [(r.pk, str(r)) for r in rules]
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class CoverageDayForm(forms.Form):
+    """One weekday of coverage hours. Both times empty: nobody on duty that day (apart from a
+    previous evening running past midnight)."""
+
+    all_day = forms.BooleanField(label=_("All day"), required=False)
+    start = forms.TimeField(label=_("From"), required=False, widget=TimeInput())
+    end = forms.TimeField(label=_("To"), required=False, widget=TimeInput())
+
+    def __init__(self, *args, weekday: int, day_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.weekday = weekday
+        self.day_name = day_name
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        start, end = data.get("start"), data.get("end")
+        if data.get("all_day"):
+            data["span"] = coverage.DaySpan(self.weekday, all_day=True)
+            return data
+        if start is None and end is None:
+            data["span"] = None
+            return data
+        if start is None or end is None:
+            raise forms.ValidationError(
+                _("%(day)s: give both a start and an end time, or leave both empty.")
+                % {"day": self.day_name},
+                code="incomplete",
+            )
+        if start == end:
+            raise forms.ValidationError(
+                _(
+                    "%(day)s: the start and the end are the same time. For round-the-clock "
+                    "cover, tick “All day”."
+                )
+                % {"day": self.day_name},
+                code="empty",
+            )
+        data["span"] = coverage.DaySpan(self.weekday, _minutes(start), _minutes(end))
+        return data
+
+
+def _minutes(moment: dt.time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def coverage_initial(span: coverage.DaySpan | None) -> dict:
+    if span is None:
+        return {}
+    if span.all_day:
+        return {"all_day": True}
+    return {
+        "start": dt.time(span.start_minute // 60, span.start_minute % 60),
+        "end": dt.time(span.end_minute // 60, span.end_minute % 60),
+    }

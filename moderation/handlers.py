@@ -4,11 +4,13 @@
     runs, in this order, on every new post and every edit:
 
     1. sanctions: a suspended or silenced member is refused (``PermissionDenied``: the
-       transaction rolls back, nothing is saved). This is how sanctions bite in ``community``
-       without ``community`` knowing about moderation;
+       transaction rolls back, nothing is saved). The member restriction registered with
+       ``community.permissions`` (``moderation.permissions.member_restriction``) already
+       keeps them from posting; this is the second wall, read from the database;
     2. watched words: "block" refuses the post with a ``ValidationError`` naming the word
        (nothing saved); "hold" holds it for review; "flag" publishes it and queues it;
-       "replace" rewrites the matched text;
+       "replace" rewrites the matched text (``community.services.post_body_replace``, which
+       keeps the original as a revision that only moderators can read);
     3. spam signals (new posts): a member at or below ``SPAM_LINK_RULE_MAX_TRUST`` posting
        more than ``SPAM_NEW_MEMBER_MAX_LINKS`` links to other sites, or the same text for
        the ``SPAM_DUPLICATE_POSTS``-th time within ``SPAM_DUPLICATE_WINDOW_HOURS``, is held;
@@ -22,8 +24,8 @@
 reply in a routed topic. ``post_edited`` sends a hidden post edited by its author back to the
 queue. ``topic_moved`` keeps items in the topic's category. ``post_state_changed``,
 ``topic_status_changed`` and ``topic_moved`` made by moderators outside the queue are written to
-the audit log. ``vote_changed`` refuses votes of silenced or suspended members (the vote's
-transaction rolls back) until ``community`` offers a restriction hook (see docs/moderation.md).
+the audit log. Votes of silenced or suspended members are refused by ``community.services``
+itself, through the member restriction (``vote_changed`` receivers must not raise).
 """
 
 from __future__ import annotations
@@ -34,13 +36,14 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions as account_permissions
 from accounts.models import User
 from community import events as community_events
 from community import permissions as community_permissions
+from community import services as community_services
 from community.models import ContentState, Post, Topic
 from moderation import permissions as perms
 from moderation import selectors, services
@@ -69,34 +72,16 @@ def connect() -> None:
     community_events.topic_status_changed.connect(
         on_topic_status_changed, dispatch_uid="moderation.on_topic_status_changed"
     )
-    community_events.vote_changed.connect(
-        on_vote_changed, dispatch_uid="moderation.on_vote_changed"
-    )
 
 
 # --- Submitted content ----------------------------------------------------------------------------
 
 
-def _until(moment) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
-
-
 def refuse_if_restricted(restrictions: perms.Restrictions) -> None:
     """Raise PermissionDenied for a suspended or silenced member, saying until when."""
-    if restrictions.suspended:
-        if restrictions.suspended_until is None:
-            raise PermissionDenied(_("Your account is suspended."))
-        raise PermissionDenied(
-            _("Your account is suspended until %(date)s.")
-            % {"date": _until(restrictions.suspended_until)}
-        )
-    if restrictions.silenced:
-        if restrictions.silenced_until is None:
-            raise PermissionDenied(_("You are silenced: you can read but not post."))
-        raise PermissionDenied(
-            _("You are silenced until %(date)s: you can read but not post.")
-            % {"date": _until(restrictions.silenced_until)}
-        )
+    message = perms.restriction_message(restrictions)
+    if message:
+        raise PermissionDenied(message)
 
 
 def external_link_count(post: Post) -> int:
@@ -182,32 +167,13 @@ def _spam_signal(*, post: Post, actor: User, is_edit: bool) -> tuple[str, str]:
 
 
 def _post_body_replace(*, post: Post, body: str) -> None:
-    """Rewrite a post's text for a "replace" watched word.
-
-    Uses ``community.services.post_body_replace(actor=None, post=..., body=..., reason=...)``
-    when community offers it. Until then, a stopgap writes the two columns directly (the
-    post was just written in this same transaction and is under its lock), rendering with
-    community's own settings; the PostgreSQL search vector keeps the original words until
-    the next edit."""
-    from community import services as community_services
-
-    replace = getattr(community_services, "post_body_replace", None)
-    if replace is not None:
-        replace(actor=None, post=post, body=body, reason=_("Watched word replaced."))
-        post.refresh_from_db(fields=["body", "body_html"])
-        return
-    from accounts.selectors import usernames_existing
-    from community.rendering import render_markdown
-
-    rendered = render_markdown(
-        body,
-        resolve_mentions=usernames_existing,
-        image_hosts=frozenset(getattr(settings, "COMMUNITY_IMAGE_HOSTS", ())),
-        site_host=getattr(settings, "SITE_HOST", None),
+    """Rewrite a post's text for a "replace" watched word, through community's service (the
+    post was just written in this same transaction and is under its lock). The caller's
+    ``post`` object is refreshed: community's posting service carries on with it."""
+    community_services.post_body_replace(
+        actor=None, post=post, body=body, reason=_("Watched word replaced.")
     )
-    Post.objects.filter(pk=post.pk).update(body=body, body_html=rendered.html)
-    post.body = body
-    post.body_html = rendered.html
+    post.refresh_from_db(fields=["body", "body_html", "edit_count"])
 
 
 # --- Other community events ----------------------------------------------------------------------
@@ -291,9 +257,3 @@ def on_topic_status_changed(sender, *, topic_id: int, actor_id: int, change: str
         after={"change": change},
         public=change == "locked",
     )
-
-
-def on_vote_changed(sender, *, actor_id: int, new_value: int, **kwargs) -> None:
-    if new_value == 0:
-        return  # withdrawing a vote is always allowed
-    refuse_if_restricted(perms.restrictions_for_member_id(actor_id))

@@ -10,16 +10,27 @@ Scopes, built on ``community.permissions``:
   moderators; coverage hours and the audit log for administrators.
 
 Members' restrictions (silenced, suspended, on probation) come from active ``Sanction`` rows,
-read once per user object and cached on it (see :func:`member_restrictions`).
+read at most once per request and user: cached on the user object, and for a minute in the
+shared cache, which ``SuspensionMiddleware`` fills at the start of each request
+(:func:`restrictions_for_request`) and the sanction services empty when a sanction starts or
+is lifted. :func:`member_restriction` is registered with
+``community.permissions.register_member_restriction``, so that silenced and suspended members
+see no composer, no vote or edit button, and are refused by community's services.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.utils import timezone
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from accounts import permissions as account_permissions
 from community import permissions as community_permissions
@@ -35,7 +46,14 @@ if TYPE_CHECKING:
 
     AnyUser = User | AnonymousUser | None
 
+logger = logging.getLogger(__name__)
+
 _RESTRICTIONS_ATTR = "_moderation_restrictions"
+# Bumped by every sanction change in this process: an answer cached on a user object before
+# it is stale (tests, tasks and commands keep user objects longer than a request does).
+_restrictions_epoch = [0]
+RESTRICTIONS_CACHE_KEY = "moderation:restrictions:{user_id}"
+RESTRICTIONS_CACHE_SECONDS = 60
 
 #: Actions a category moderator may take on an item of their category.
 CATEGORY_ACTIONS = frozenset(
@@ -75,6 +93,22 @@ class Restrictions:
     def read_only(self) -> bool:
         return self.silenced or self.suspended
 
+    def current(self, now: dt.datetime) -> Restrictions:
+        """The same restrictions without those that ended by ``now`` (a cached answer may
+        outlive a sanction's end)."""
+
+        def lasting(active: bool, until: dt.datetime | None) -> bool:
+            return active and (until is None or until > now)
+
+        return Restrictions(
+            silenced_until=self.silenced_until,
+            suspended_until=self.suspended_until,
+            probation_until=self.probation_until,
+            silenced=lasting(self.silenced, self.silenced_until),
+            suspended=lasting(self.suspended, self.suspended_until),
+            on_probation=lasting(self.on_probation, self.probation_until),
+        )
+
 
 def restrictions_for_member_id(member_id: int) -> Restrictions:
     """The active sanctions of a member, by id (one query, not cached)."""
@@ -101,22 +135,110 @@ def restrictions_for_member_id(member_id: int) -> Restrictions:
     )
 
 
+def _shared_get(member_id: int) -> Restrictions | None:
+    try:
+        cached = cache.get(RESTRICTIONS_CACHE_KEY.format(user_id=member_id))
+    except Exception:  # a cache outage must not break pages: ask the database
+        logger.warning("cache unavailable, restrictions of %s read from the database", member_id)
+        return None
+    return Restrictions(**cached) if isinstance(cached, dict) else None
+
+
+def _shared_set(member_id: int, restrictions: Restrictions) -> None:
+    with contextlib.suppress(Exception):  # the answer is right, only not cached
+        cache.set(
+            RESTRICTIONS_CACHE_KEY.format(user_id=member_id),
+            dataclasses.asdict(restrictions),
+            RESTRICTIONS_CACHE_SECONDS,
+        )
+
+
+def restrictions_cache_forget(member_id: int) -> None:
+    """Drop the shared cached answer now and again when the transaction commits (a request
+    may have cached the old answer in between)."""
+
+    def forget() -> None:
+        _restrictions_epoch[0] += 1
+        with contextlib.suppress(Exception):  # a cache outage only delays the change
+            cache.delete(RESTRICTIONS_CACHE_KEY.format(user_id=member_id))
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def _remember(user: User, restrictions: Restrictions) -> None:
+    setattr(user, _RESTRICTIONS_ATTR, (_restrictions_epoch[0], restrictions))
+
+
+def _remembered(user: User) -> Restrictions | None:
+    epoch, restrictions = getattr(user, _RESTRICTIONS_ATTR, (None, None))
+    return restrictions if epoch == _restrictions_epoch[0] else None
+
+
 def member_restrictions(user: AnyUser, *, refresh: bool = False) -> Restrictions:
-    """The member's active sanctions (one query, cached on the user object). ``*_until`` is
-    None for a sanction without an end."""
+    """The member's active sanctions, cached on the user object; else from the shared cache
+    (filled by :func:`restrictions_for_request`), else one query. ``refresh`` reads the
+    database (the posting wall does). ``*_until`` is None for a sanction without an end."""
     if not _active(user):
         return Restrictions()
-    cached = getattr(user, _RESTRICTIONS_ATTR, None)
-    if cached is not None and not refresh:
-        return cached
+    now = timezone.now()
+    if not refresh:
+        cached = _remembered(user) or _shared_get(user.pk)
+        if cached is not None:
+            cached = cached.current(now)
+            _remember(user, cached)
+            return cached
     restrictions = restrictions_for_member_id(user.pk)
-    setattr(user, _RESTRICTIONS_ATTR, restrictions)
+    _remember(user, restrictions)
+    return restrictions
+
+
+def restrictions_for_request(user: AnyUser) -> Restrictions:
+    """:func:`member_restrictions` at the start of a request: a shared-cache read, or one
+    query whose answer is cached for :data:`RESTRICTIONS_CACHE_SECONDS`. Only here is the
+    shared cache written — outside any transaction, so never with uncommitted sanctions."""
+    if not _active(user):
+        return Restrictions()
+    shared = _shared_get(user.pk)
+    if shared is None:
+        shared = restrictions_for_member_id(user.pk)
+        _shared_set(user.pk, shared)
+    restrictions = shared.current(timezone.now())
+    _remember(user, restrictions)
     return restrictions
 
 
 def forget_restrictions(user: AnyUser) -> None:
     if user is not None and hasattr(user, _RESTRICTIONS_ATTR):
         delattr(user, _RESTRICTIONS_ATTR)
+
+
+def _until(moment: dt.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def restriction_message(restrictions: Restrictions) -> str | None:
+    """What a suspended or silenced member is told, with the end date; None otherwise."""
+    if restrictions.suspended:
+        if restrictions.suspended_until is None:
+            return _("Your account is suspended.")
+        return _("Your account is suspended until %(date)s.") % {
+            "date": _until(restrictions.suspended_until)
+        }
+    if restrictions.silenced:
+        if restrictions.silenced_until is None:
+            return _("You are silenced: you can read but not post.")
+        return _("You are silenced until %(date)s: you can read but not post.") % {
+            "date": _until(restrictions.silenced_until)
+        }
+    return None
+
+
+def member_restriction(user: AnyUser, action: str) -> str | None:
+    """The member restriction moderation registers with ``community.permissions``: silenced
+    and suspended members may not reply, start topics, vote, edit or flag. Costs nothing
+    after :func:`restrictions_for_request` (or one query once per user object)."""
+    return restriction_message(member_restrictions(user))
 
 
 def is_global_moderator(user: AnyUser) -> bool:
@@ -135,6 +257,19 @@ def can_flag(user: AnyUser) -> bool:
     if not account_permissions.has_trust_level(user, conf.MIN_TRUST_TO_FLAG):
         return False
     return not member_restrictions(user).read_only
+
+
+def flag_refusal_reason(user: AnyUser) -> str | None:
+    """Why ``user`` may not flag at all, in words for them (None: they may)."""
+    if can_flag(user):
+        return None
+    if not _active(user):
+        return _("Sign in to flag.")
+    if member_restrictions(user).read_only:
+        return _("Your account is restricted: you cannot flag for now.")
+    return _("You can flag once you reach trust level %(level)d.") % {
+        "level": conf.MIN_TRUST_TO_FLAG
+    }
 
 
 def can_flag_post(user: AnyUser, post: Post) -> bool:

@@ -18,12 +18,25 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import permissions as account_permissions
 from accounts.models import User
 from community import permissions as community_permissions
 from community.models import Category, ContentState, Post
@@ -41,6 +54,7 @@ from moderation.models import (
     CoverageSchedule,
     CoverageWindow,
     Flag,
+    FlagAllowance,
     FlaggerRecord,
     FlagReason,
     FlagStatus,
@@ -71,6 +85,35 @@ def coverage_windows() -> list[coverage.Window]:
     if rows or CoverageSchedule.objects.exists():
         return [coverage.Window(*row) for row in rows]
     return coverage.windows_from_mapping(conf.DEFAULT_COVERAGE)
+
+
+@dataclass(frozen=True)
+class CoverageSchedulePage:
+    """Coverage hours as the administrators' page shows them: spans per weekday, whether the
+    default of the settings still applies, and who set them last."""
+
+    spans: dict[int, list[coverage.DaySpan]]
+    is_default: bool
+    updated_at: dt.datetime | None
+    updated_by_name: str
+
+
+def coverage_schedule(*, user: AnyUser) -> CoverageSchedulePage:
+    """The coverage hours for the administrators' form (two queries)."""
+    if not perms.can_set_coverage(user):
+        raise PermissionDenied(_("Only administrators may set coverage hours."))
+    schedule = CoverageSchedule.objects.order_by("-updated_at").first()
+    rows = list(CoverageWindow.objects.values_list("weekday", "start_minute", "end_minute"))
+    if schedule is None and not rows:
+        windows = coverage.windows_from_mapping(conf.DEFAULT_COVERAGE)
+    else:
+        windows = [coverage.Window(*row) for row in rows]
+    return CoverageSchedulePage(
+        spans=coverage.spans_from_windows(windows),
+        is_default=schedule is None and not rows,
+        updated_at=schedule.updated_at if schedule else None,
+        updated_by_name=schedule.updated_by_name if schedule else "",
+    )
 
 
 def coverage_is_on_duty(moment: dt.datetime | None = None) -> bool:
@@ -405,6 +448,23 @@ def appeal_list_pending(*, user: AnyUser) -> QuerySet[Appeal]:
 # --- Members' own views ---------------------------------------------------------------------------
 
 
+def flags_left_today(*, user: AnyUser) -> int | None:
+    """How many more flags ``user`` may raise today (None: no limit, staff roles). One query."""
+    if not perms.is_signed_in(user):
+        return 0
+    if account_permissions.is_staff_role(user):
+        return None
+    limit = conf.DAILY_FLAG_LIMITS.get(user.trust_level)
+    if limit is None:
+        return None
+    used = (
+        FlagAllowance.objects.filter(user=user, day=timezone.localdate())
+        .values_list("count", flat=True)
+        .first()
+    )
+    return max(limit - (used or 0), 0)
+
+
 def flags_list_for_member(*, user: AnyUser) -> QuerySet[Flag]:
     """The member's own flags, newest first, with their outcome (``status``): received
     (pending), agreed, disagreed, deferred, or sent to staff. Never other members' flags."""
@@ -659,9 +719,33 @@ def community_rules_list(*, active_only: bool = True) -> QuerySet[CommunityRule]
     return rules.filter(active=True) if active_only else rules
 
 
-def removal_reasons_list(*, user: AnyUser) -> QuerySet[RemovalReason]:
-    _require_reviewer(user)
-    return RemovalReason.objects.filter(active=True).select_related("rule")
+def removal_reasons_list(*, user: AnyUser, active_only: bool = True) -> QuerySet[RemovalReason]:
+    """Removal reasons in their order (the first is the queue's default), with their rule.
+    ``active_only=False`` (the community managers' list) includes retired ones."""
+    if active_only:
+        _require_reviewer(user)
+    elif not perms.can_manage_moderation_lists(user):
+        raise PermissionDenied(_("Only community managers may change the guidelines."))
+    reasons = RemovalReason.objects.select_related("rule")
+    return reasons.filter(active=True) if active_only else reasons
+
+
+def category_public_log_switches(*, user: AnyUser) -> list[Category]:
+    """Every category in display order with ``public_log`` (its moderation log is public) and
+    ``parent`` loaded, for the community managers' switches (one query)."""
+    if not perms.can_manage_moderation_lists(user):
+        raise PermissionDenied(_("Only community managers may change the guidelines."))
+    policy = CategoryPolicy.objects.filter(category=OuterRef("pk")).values("public_log")[:1]
+    return list(
+        Category.objects.select_related("parent")
+        .annotate(
+            public_log=Coalesce(
+                Subquery(policy, output_field=BooleanField()),
+                Value(False, output_field=BooleanField()),
+            )
+        )
+        .order_by("position", "name")
+    )
 
 
 def watched_words_list(*, user: AnyUser) -> QuerySet[WatchedWord]:

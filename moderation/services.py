@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum, Value
@@ -83,7 +82,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SYSTEM_NAME = "system"
-SUSPENSION_CACHE_KEY = "moderation:suspended:{user_id}"
 MAX_REASON_LENGTH = 2000
 MAX_SANCTION_DAYS = 3650
 BULK_ACTIONS = frozenset({Action.KEEP, Action.HIDE, Action.REMOVE, Action.IGNORE, Action.LOCK})
@@ -474,14 +472,7 @@ def _flag_allowance_take(actor: User) -> None:
 
 
 def _flag_refusal(actor: AnyUser) -> str:
-    if not _active(actor):
-        return _("Sign in to flag.")
-    restrictions = perms.member_restrictions(actor)
-    if restrictions.read_only:
-        return _("Your account is restricted: you cannot flag for now.")
-    return _("You can flag once you reach trust level %(level)d.") % {
-        "level": conf.MIN_TRUST_TO_FLAG
-    }
+    return perms.flag_refusal_reason(actor) or _("You may not flag.")
 
 
 def _flag_note(reason: str, note: str) -> str:
@@ -1364,14 +1355,6 @@ def appeal_decide(*, actor: User, appeal: Appeal, grant: bool, reason: str = "")
 # --- Sanctions and warnings ----------------------------------------------------------------------
 
 
-def suspension_cache_forget(user_id: int) -> None:
-    def forget() -> None:
-        with contextlib.suppress(Exception):  # a cache outage only delays the middleware
-            cache.delete(SUSPENSION_CACHE_KEY.format(user_id=user_id))
-
-    transaction.on_commit(forget)
-
-
 def _sanction_write(
     *,
     actor: AnyUser,
@@ -1398,7 +1381,7 @@ def _sanction_write(
         created_by_name=_name(actor),
     )
     perms.forget_restrictions(member)
-    suspension_cache_forget(member.pk)
+    perms.restrictions_cache_forget(member.pk)
     role = "system" if automatic else perms.actor_role(actor)
     _audit(
         actor=actor,
@@ -1512,7 +1495,7 @@ def sanction_lift(*, actor: User, sanction: Sanction, reason: str = "") -> Sanct
         lifted_at=now, lifted_by=actor, lifted_by_name=actor.username, lifted_reason=reason
     )
     perms.forget_restrictions(sanction.member)
-    suspension_cache_forget(sanction.member_id)
+    perms.restrictions_cache_forget(sanction.member_id)
     role = perms.actor_role(actor)
     _audit(
         actor=actor,

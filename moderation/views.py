@@ -1,9 +1,15 @@
-"""Web pages of moderation: the review queue (/mod/), and the members' side (flag, appeal,
-their moderation history, the guidelines, a category's public log).
+"""Web pages of moderation: the review queue (/mod/), the community managers' lists (watched
+words, rules, removal reasons, public logs), the administrators' coverage hours, and the
+members' side (flag, appeal, their moderation history, the guidelines, a category's public
+log).
 
 Thin by design: parse with ``moderation.forms``, read through ``moderation.selectors``, write
 through ``moderation.services``, render. Refusals become a 403 page or a message; invalid
-input goes back onto the form. /mod/ pages answer 403 to anybody who is not a moderator.
+input goes back onto the form. /mod/ pages answer 403 to anybody who is not a moderator; the
+lists answer 403 to category moderators too, coverage hours to anybody but administrators.
+
+The queue works from the keyboard (``moderation/static/moderation/queue.js``): every key
+posts the same forms a mouse would, so the page also works without JavaScript.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,26 +25,33 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dates import WEEKDAYS
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from community import selectors as community_selectors
 from community.models import Category
+from moderation import coverage, selectors, services
 from moderation import permissions as perms
-from moderation import selectors, services
 from moderation.forms import (
     AppealForm,
     AuditFilterForm,
     BulkForm,
+    CommunityRuleForm,
+    CoverageDayForm,
     DecideForm,
     FlagForm,
     QueueFilterForm,
+    RemovalReasonForm,
     SanctionAppealForm,
+    WatchedWordForm,
+    WatchedWordsTestForm,
+    coverage_initial,
 )
-from moderation.models import Appeal, CommunityRule, RemovalReason, ReviewItem
+from moderation.models import Appeal, CommunityRule, RemovalReason, ReviewItem, WatchedWord
 
 
 def _signed_in(view: Callable) -> Callable:
@@ -59,6 +73,21 @@ def moderator_required(view: Callable) -> Callable:
             return redirect_to_login(request.get_full_path())
         if not perms.can_review_queue(request.user):
             raise PermissionDenied(_("Only moderators may open the moderation pages."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def lists_manager_required(view: Callable) -> Callable:
+    """Sign in first; then 403 for anybody who may not manage the moderation lists
+    (community managers: global moderators)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not perms.can_manage_moderation_lists(request.user):
+            raise PermissionDenied(_("Only community managers may change the guidelines."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -107,13 +136,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = selectors.review_queue(
         user=request.user, filters=form.filters() if form.is_bound else None
     )
+    removal_reasons = list(selectors.removal_reasons_list(user=request.user))
     return render(
         request,
         "moderation/queue.html",
         {
             "page": page,
             "form": form,
-            "bulk_form": BulkForm(item_ids=[item.pk for item in page.items]),
+            "bulk_form": BulkForm(
+                item_ids=[item.pk for item in page.items], removal_reasons=removal_reasons
+            ),
+            "removal_reasons": removal_reasons,
             "nav": "mod",
             "query": request.GET.urlencode(),
         },
@@ -124,7 +157,11 @@ def queue(request: HttpRequest) -> HttpResponse:
 @moderator_required
 def queue_bulk(request: HttpRequest) -> HttpResponse:
     ids = [int(v) for v in request.POST.getlist("items") if v.isdigit()]
-    form = BulkForm(request.POST, item_ids=ids)
+    form = BulkForm(
+        request.POST,
+        item_ids=ids,
+        removal_reasons=list(selectors.removal_reasons_list(user=request.user)),
+    )
     back = _back(request, reverse("moderation:queue"))
     if not form.is_valid():
         messages.error(request, _("Select items and an action."))
@@ -136,6 +173,11 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
             items=items,
             action=form.cleaned_data["action"],
             reason=form.cleaned_data["reason"],
+            removal_reason=RemovalReason.objects.filter(
+                pk=form.cleaned_data["removal_reason"]
+            ).first()
+            if form.cleaned_data["removal_reason"]
+            else None,
         )
     except (PermissionDenied, ValidationError) as exc:
         messages.error(request, _message_of(exc))
@@ -293,10 +335,415 @@ def audit(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/audit.html", {"form": form, "page": page, "nav": "mod"})
 
 
+# --- Community managers' lists ----------------------------------------------------------------
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _watched_words_page(
+    request: HttpRequest, *, form=None, test_form=None, test=None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "moderation/watched_words.html",
+        {
+            "words": selectors.watched_words_list(user=request.user),
+            "form": form or WatchedWordForm(),
+            "test_form": test_form or WatchedWordsTestForm(),
+            "test": _test_result(test),
+            "nav": "mod",
+        },
+        status=status,
+    )
+
+
+@lists_manager_required
+def watched_words(request: HttpRequest) -> HttpResponse:
+    """The watched words, a form to add one and the "test this text" box."""
+    form = WatchedWordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.watched_word_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(exc, form)
+        else:
+            messages.success(request, _("Watched word added."))
+            return redirect("moderation:watched_words")
+    return _watched_words_page(request, form=form, status=400 if form.is_bound else 200)
+
+
+@lists_manager_required
+def watched_word_edit(request: HttpRequest, word_id: int) -> HttpResponse:
+    word = get_object_or_404(WatchedWord, pk=word_id)
+    form = WatchedWordForm(
+        request.POST or None,
+        initial={
+            "pattern": word.pattern,
+            "is_regex": word.is_regex,
+            "action": word.action,
+            "replacement": word.replacement,
+            "case_sensitive": word.case_sensitive,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.watched_word_update(actor=request.user, word=word, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(exc, form)
+        else:
+            messages.success(request, _("Watched word saved."))
+            return redirect("moderation:watched_words")
+    return _edit_page(
+        request,
+        form=form,
+        title=_("Edit the watched word “%(word)s”") % {"word": word.pattern},
+        back=reverse("moderation:watched_words"),
+        delete_url=reverse("moderation:watched_word_delete", args=[word.pk]),
+        delete_confirm=_("Stop watching “%(word)s”?") % {"word": word.pattern},
+    )
+
+
+@require_POST
+@lists_manager_required
+def watched_word_delete(request: HttpRequest, word_id: int) -> HttpResponse:
+    word = get_object_or_404(WatchedWord, pk=word_id)
+    services.watched_word_delete(actor=request.user, word=word)
+    messages.success(request, _("“%(word)s” is no longer watched.") % {"word": word.pattern})
+    return redirect("moderation:watched_words")
+
+
+@lists_manager_required
+def watched_words_test(request: HttpRequest) -> HttpResponse:
+    """What the saved words — or a candidate pattern — would do to a text. Answers the
+    result fragment to htmx, the whole page otherwise. Nothing is saved."""
+    form = WatchedWordsTestForm(request.POST if request.method == "POST" else None)
+    test = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            test = services.watched_words_test(
+                actor=request.user,
+                text=data["text"],
+                pattern=data["pattern"] or None,
+                is_regex=data["is_regex"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(exc, form)
+    status = 400 if form.errors else 200
+    if _is_htmx(request):
+        # Only the result region: the form stays in the page as the member typed it.
+        return render(
+            request,
+            "moderation/_watched_words_test_result.html",
+            {"errors": form.errors, "test": _test_result(test)},
+            status=status,
+        )
+    return _watched_words_page(request, test_form=form, test=test, status=status)
+
+
+_TEST_VERDICTS = {
+    WatchedWord.WatchedAction.BLOCK: gettext_lazy("A post with this text would be refused."),
+    WatchedWord.WatchedAction.HOLD: gettext_lazy("A post with this text would be held for review."),
+    WatchedWord.WatchedAction.FLAG: gettext_lazy(
+        "A post with this text would be published and queued for review."
+    ),
+    WatchedWord.WatchedAction.REPLACE: gettext_lazy(
+        "A post with this text would be published with the words replaced."
+    ),
+}
+
+
+def _test_result(test: services.WatchedWordsTest | None) -> dict | None:
+    """The test box's result for the template: the verdict, each match with its action's
+    label, and the text after replacements."""
+    if test is None:
+        return None
+    labels = dict(WatchedWord.WatchedAction.choices)
+    return {
+        "verdict": _TEST_VERDICTS.get(test.action, _("No watched word matches this text.")),
+        "matches": [
+            {"text": match.text, "action": labels.get(match.action, match.action)}
+            for match in test.matches
+        ],
+        "replaced_text": test.replaced_text,
+        "changed": bool(test.matches),
+    }
+
+
+def _edit_page(
+    request: HttpRequest, *, form, title: str, back: str, delete_url: str, delete_confirm: str
+) -> HttpResponse:
+    return render(
+        request,
+        "moderation/manage_edit.html",
+        {
+            "form": form,
+            "title": title,
+            "back": back,
+            "delete_url": delete_url,
+            "delete_confirm": delete_confirm,
+            "nav": "mod",
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@lists_manager_required
+def rules(request: HttpRequest) -> HttpResponse:
+    """The numbered community rules (shown on /guidelines/ in their order) and a form to add
+    one, numbered after the last by default."""
+    all_rules = list(selectors.community_rules_list(active_only=False))
+    next_number = max((rule.number for rule in all_rules), default=0) + 1
+    form = CommunityRuleForm(request.POST or None, initial={"number": next_number})
+    del form.fields["active"]  # a new rule is in force; retire it from its edit page
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.community_rule_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(exc, form)
+        else:
+            messages.success(request, _("Rule added."))
+            return redirect("moderation:rules")
+    return render(
+        request,
+        "moderation/rules.html",
+        {"rules": all_rules, "form": form, "nav": "mod"},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@lists_manager_required
+def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = get_object_or_404(CommunityRule, pk=rule_id)
+    form = CommunityRuleForm(
+        request.POST or None,
+        initial={
+            "number": rule.number,
+            "title": rule.title,
+            "description": rule.description,
+            "active": rule.active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.community_rule_update(actor=request.user, rule=rule, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(exc, form)
+        else:
+            messages.success(request, _("Rule saved."))
+            return redirect("moderation:rules")
+    return _edit_page(
+        request,
+        form=form,
+        title=_("Edit rule %(number)d") % {"number": rule.number},
+        back=reverse("moderation:rules"),
+        delete_url=reverse("moderation:rule_delete", args=[rule.pk]),
+        delete_confirm=_(
+            "Delete rule %(number)d? Decisions that cited it keep its number and title."
+        )
+        % {"number": rule.number},
+    )
+
+
+@require_POST
+@lists_manager_required
+def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+    rule = get_object_or_404(CommunityRule, pk=rule_id)
+    services.community_rule_delete(actor=request.user, rule=rule)
+    messages.success(request, _("Rule %(number)d deleted.") % {"number": rule.number})
+    return redirect("moderation:rules")
+
+
+def _rule_of(rule_id: int | None) -> CommunityRule | None:
+    return CommunityRule.objects.filter(pk=rule_id).first() if rule_id else None
+
+
+@lists_manager_required
+def removal_reasons(request: HttpRequest) -> HttpResponse:
+    """The ready-made reasons moderators send with a removal, in their order: the first is
+    the queue's default for the "r" key."""
+    rules_in_force = list(selectors.community_rules_list())
+    reasons = list(selectors.removal_reasons_list(user=request.user, active_only=False))
+    form = RemovalReasonForm(
+        request.POST or None,
+        rules=rules_in_force,
+        initial={"position": max((r.position for r in reasons), default=-10) + 10},
+    )
+    del form.fields["active"]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.removal_reason_create(
+                actor=request.user,
+                title=data["title"],
+                message=data["message"],
+                rule=_rule_of(data["rule"]),
+                position=data["position"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(exc, form)
+        else:
+            messages.success(request, _("Removal reason added."))
+            return redirect("moderation:removal_reasons")
+    return render(
+        request,
+        "moderation/removal_reasons.html",
+        {"reasons": reasons, "form": form, "nav": "mod"},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@lists_manager_required
+def removal_reason_edit(request: HttpRequest, reason_id: int) -> HttpResponse:
+    reason = get_object_or_404(RemovalReason, pk=reason_id)
+    form = RemovalReasonForm(
+        request.POST or None,
+        rules=list(selectors.community_rules_list()),
+        initial={
+            "title": reason.title,
+            "message": reason.message,
+            "rule": reason.rule_id,
+            "position": reason.position,
+            "active": reason.active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.removal_reason_update(
+                actor=request.user,
+                reason=reason,
+                title=data["title"],
+                message=data["message"],
+                rule=_rule_of(data["rule"]),
+                position=data["position"],
+                active=data["active"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(exc, form)
+        else:
+            messages.success(request, _("Removal reason saved."))
+            return redirect("moderation:removal_reasons")
+    return _edit_page(
+        request,
+        form=form,
+        title=_("Edit the removal reason “%(title)s”") % {"title": reason.title},
+        back=reverse("moderation:removal_reasons"),
+        delete_url=reverse("moderation:removal_reason_delete", args=[reason.pk]),
+        delete_confirm=_("Delete the removal reason “%(title)s”?") % {"title": reason.title},
+    )
+
+
+@require_POST
+@lists_manager_required
+def removal_reason_delete(request: HttpRequest, reason_id: int) -> HttpResponse:
+    reason = get_object_or_404(RemovalReason, pk=reason_id)
+    services.removal_reason_delete(actor=request.user, reason=reason)
+    messages.success(request, _("Removal reason “%(title)s” deleted.") % {"title": reason.title})
+    return redirect("moderation:removal_reasons")
+
+
+@lists_manager_required
+def public_logs(request: HttpRequest) -> HttpResponse:
+    """One switch per category: whether its moderation log is public (attributed to the
+    team, never to a person, never showing removed content)."""
+    if request.method == "POST":
+        raw = request.POST.get("category", "")
+        category = get_object_or_404(Category, pk=int(raw)) if raw.isdigit() else None
+        if category is None:
+            messages.error(request, _("Choose a category."))
+            return redirect("moderation:public_logs")
+        enabled = request.POST.get("enabled") == "1"
+        services.category_public_log_set(actor=request.user, category=category, enabled=enabled)
+        if enabled:
+            messages.success(
+                request,
+                _("The moderation log of “%(name)s” is now public.") % {"name": category.name},
+            )
+        else:
+            messages.success(
+                request,
+                _("The moderation log of “%(name)s” is no longer public.")
+                % {"name": category.name},
+            )
+        return redirect("moderation:public_logs")
+    return render(
+        request,
+        "moderation/public_logs.html",
+        {"categories": selectors.category_public_log_switches(user=request.user), "nav": "mod"},
+    )
+
+
+# --- Coverage hours (administrators) ----------------------------------------------------------
+
+
+@_signed_in
+def coverage_hours(request: HttpRequest) -> HttpResponse:
+    """One form per weekday: from, to (an end before the start runs past midnight), or all
+    day; both empty means nobody on duty. Saved together, replacing every window."""
+    if not perms.can_set_coverage(request.user):
+        raise PermissionDenied(_("Only administrators may set coverage hours."))
+    schedule = selectors.coverage_schedule(user=request.user)
+    data = request.POST if request.method == "POST" else None
+    day_forms = []
+    for weekday in range(7):
+        spans = schedule.spans[weekday]
+        form = CoverageDayForm(
+            data,
+            prefix=f"day{weekday}",
+            weekday=weekday,
+            day_name=str(WEEKDAYS[weekday]),
+            initial=coverage_initial(spans[0] if spans else None),
+        )
+        form.other_spans = spans[1:]
+        day_forms.append(form)
+    if data is not None and all(form.is_valid() for form in day_forms):
+        spans = [form.cleaned_data["span"] for form in day_forms if form.cleaned_data["span"]]
+        try:
+            services.coverage_hours_set(
+                actor=request.user, schedule=coverage.windows_from_spans(spans)
+            )
+        except ValidationError as exc:
+            messages.error(request, _message_of(exc))
+        else:
+            messages.success(request, _("Coverage hours saved."))
+            return redirect("moderation:coverage")
+    return render(
+        request,
+        "moderation/coverage.html",
+        {
+            "day_forms": day_forms,
+            "schedule": schedule,
+            "time_zone": settings.TIME_ZONE,
+            "nav": "mod",
+        },
+        status=400 if data is not None else 200,
+    )
+
+
 # --- Members' side --------------------------------------------------------------------------
 
 
-def _flag_page(request: HttpRequest, *, target: dict, title: str, back: str) -> HttpResponse:
+def _flag_page(
+    request: HttpRequest, *, target: dict, title: str, back: str, refusal: str | None = None
+) -> HttpResponse:
+    """The flag form; a member who may not flag (trust level, silence, their own content,
+    no flag left today) reads why instead. The service decides in the end."""
+    refusal = refusal or perms.flag_refusal_reason(request.user)
+    flags_left = None if refusal else selectors.flags_left_today(user=request.user)
+    if flags_left == 0:
+        refusal = _(
+            "You have used all your flags for today. Thank you for helping: moderators will "
+            "review your flags, and you can flag again tomorrow."
+        )
+    if refusal and request.method != "POST":
+        return render(
+            request,
+            "moderation/flag.html",
+            {"form": None, "title": title, "back": back, "refusal": refusal},
+        )
     form = FlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -321,7 +768,7 @@ def _flag_page(request: HttpRequest, *, target: dict, title: str, back: str) -> 
     return render(
         request,
         "moderation/flag.html",
-        {"form": form, "title": title, "back": back},
+        {"form": form, "title": title, "back": back, "flags_left": flags_left},
         status=status,
     )
 
@@ -334,6 +781,7 @@ def post_flag(request: HttpRequest, post_id: int) -> HttpResponse:
         target={"post": post},
         title=_("Flag a post in “%(title)s”") % {"title": post.topic.title},
         back=post.get_absolute_url(),
+        refusal=_("You cannot flag your own post.") if post.author_id == request.user.pk else None,
     )
 
 
@@ -345,6 +793,9 @@ def topic_flag(request: HttpRequest, topic_id: int) -> HttpResponse:
         target={"topic": topic},
         title=_("Flag the topic “%(title)s”") % {"title": topic.title},
         back=topic.get_absolute_url(),
+        refusal=_("You cannot flag your own topic.")
+        if topic.author_id == request.user.pk
+        else None,
     )
 
 
@@ -356,6 +807,7 @@ def member_flag(request: HttpRequest, username: str) -> HttpResponse:
         target={"member": member},
         title=_("Flag the profile of %(name)s") % {"name": member.public_name},
         back=member.get_absolute_url(),
+        refusal=_("You cannot flag your own profile.") if member.pk == request.user.pk else None,
     )
 
 

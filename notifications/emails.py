@@ -6,6 +6,7 @@ Nothing here sends or writes to the database: ``services`` decides what to send 
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -71,8 +72,13 @@ def _headers(*, unsubscribe: str, message_id: str, bulk: bool) -> dict[str, str]
     return headers
 
 
+_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+
+
 def _subject(text: str) -> str:
-    return f"[{settings.SITE_NAME}] {text}"
+    # Titles are members' text: a line break in a header would make Django refuse the mail
+    # (BadHeaderError). Only line breaks go: French no-break spaces around « » stay.
+    return _LINE_BREAKS.sub(" ", f"[{settings.SITE_NAME}] {text}")[:250]
 
 
 def _item(notification: Notification) -> dict[str, str]:

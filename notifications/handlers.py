@@ -148,19 +148,37 @@ def on_answer_accepted(sender, *, topic_id, post_id, actor_id, author_id, **kwar
 
 
 @_never_raise
-def on_idea_status_changed(sender, *, topic_id, actor_id=None, **kwargs) -> None:
-    """The ideas issue announces status changes; the status travels as ``status`` or
-    ``new_status`` (and ``status_label`` when the sender has a label)."""
-    status = kwargs.get("new_status") or kwargs.get("status") or ""
+def on_idea_status_changed(
+    sender, *, idea_id, new_status, old_status="", actor_id=None, response="", **kwargs
+) -> None:
     _record(
         "idea_status_changed",
-        f"topic:{topic_id}",
+        f"topic:{idea_id}",
         {
-            "topic_id": topic_id,
+            "topic_id": idea_id,
             "actor_id": actor_id,
-            "status": str(status),
-            "old_status": str(kwargs.get("old_status") or ""),
+            "status": str(new_status),
+            "old_status": str(old_status or ""),
+            "response": (response or "")[:1000],
         },
+    )
+
+
+@_never_raise
+def on_idea_merged(sender, *, source_id, target_id, actor_id=None, **kwargs) -> None:
+    _record(
+        "idea_merged",
+        f"topic:{source_id}",
+        {"source_id": source_id, "target_id": target_id, "actor_id": actor_id},
+    )
+
+
+@_never_raise
+def on_challenge_phase_opened(sender, *, challenge_id, phase, **kwargs) -> None:
+    _record(
+        "challenge_phase_opened",
+        f"challenge:{challenge_id}",
+        {"challenge_id": challenge_id, "phase": str(phase)},
     )
 
 
@@ -179,10 +197,17 @@ def connect() -> None:
     community_events.answer_accepted.connect(
         on_answer_accepted, dispatch_uid=f"{uid}.answer_accepted"
     )
-    idea_status_changed = getattr(community_events, "idea_status_changed", None)
-    if idea_status_changed is not None:
-        idea_status_changed.connect(
+    try:
+        from ideas import events as idea_events
+    except ImportError:  # the ideas app is not installed
+        idea_events = None
+    if idea_events is not None:
+        idea_events.idea_status_changed.connect(
             on_idea_status_changed, dispatch_uid=f"{uid}.idea_status_changed"
+        )
+        idea_events.idea_merged.connect(on_idea_merged, dispatch_uid=f"{uid}.idea_merged")
+        idea_events.challenge_phase_opened.connect(
+            on_challenge_phase_opened, dispatch_uid=f"{uid}.challenge_phase_opened"
         )
     from notifications import moderation_handlers
 

@@ -33,6 +33,7 @@ class NotificationKind(models.TextChoices):
     ANSWER_ACCEPTED = "answer_accepted", _("Your answer accepted")
     OFFICIAL_ANSWER = "official_answer", _("Official answers on your topics")
     IDEA_STATUS = "idea_status", _("Status changes of ideas you proposed or voted for")
+    CHALLENGE = "challenge", _("New phases of idea challenges you take part in")
     CONTENT_MODERATED = "content_moderated", _("Moderation of your posts")
     FLAG_RESOLVED = "flag_resolved", _("Outcome of your flags")
     APPEAL_DECIDED = "appeal_decided", _("Outcome of your appeals")
@@ -59,6 +60,7 @@ DEFAULT_EMAIL_FREQUENCY: dict[str, str] = {
     NotificationKind.ANSWER_ACCEPTED: EmailFrequency.IMMEDIATELY,
     NotificationKind.OFFICIAL_ANSWER: EmailFrequency.IMMEDIATELY,
     NotificationKind.IDEA_STATUS: EmailFrequency.IMMEDIATELY,
+    NotificationKind.CHALLENGE: EmailFrequency.DAILY,
     NotificationKind.CONTENT_MODERATED: EmailFrequency.IMMEDIATELY,
     NotificationKind.FLAG_RESOLVED: EmailFrequency.DAILY,
     NotificationKind.APPEAL_DECIDED: EmailFrequency.IMMEDIATELY,

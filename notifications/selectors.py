@@ -23,7 +23,6 @@ from community.models import (
     Topic,
     TopicKind,
     TopicSubscription,
-    Vote,
 )
 from notifications.models import (
     DEFAULT_EMAIL_FREQUENCY,
@@ -269,36 +268,6 @@ def topic_watcher_ids(*, topic: Topic, actor_id: int | None) -> Iterator[int]:
 def topic_watcher_ids_between(*, topic: Topic, actor_id: int | None, lo: int, hi: int) -> list[int]:
     """The watchers with an id in [lo, hi] (one fan-out chunk, re-read when the task runs)."""
     return list(_watchers(topic, actor_id=actor_id, lo=lo, hi=hi).values_list("pk", flat=True))
-
-
-def _idea_followers(topic: Topic, *, actor_id: int | None, lo: int | None, hi: int | None):
-    """Who hears of an idea's new status: who proposed it and who up-voted it."""
-    voters = Vote.objects.filter(post__topic_id=topic.pk, post__number=1, value=Vote.Value.UP)
-    users = User.objects.filter(is_active=True).filter(
-        Q(pk=topic.author_id) | Q(pk__in=voters.values("user_id"))
-    )
-    if lo is not None:
-        users = users.filter(pk__gte=lo)
-    if hi is not None:
-        users = users.filter(pk__lte=hi)
-    if actor_id is not None:
-        users = users.exclude(pk=actor_id)
-    return users
-
-
-def idea_follower_ids(*, topic: Topic, actor_id: int | None) -> Iterator[int]:
-    return (
-        _idea_followers(topic, actor_id=actor_id, lo=None, hi=None)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .iterator(chunk_size=STREAM_CHUNK)
-    )
-
-
-def idea_follower_ids_between(*, topic: Topic, actor_id: int | None, lo: int, hi: int) -> list[int]:
-    return list(
-        _idea_followers(topic, actor_id=actor_id, lo=lo, hi=hi).values_list("pk", flat=True)
-    )
 
 
 def _with_permission(codename: str) -> Q:

@@ -70,7 +70,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from community.models import ContentState, Post, Topic, TopicKind
+from community.models import ContentState, Post, Topic
 from notifications import conf, selectors
 from notifications.models import (
     DEFAULT_EMAIL_FREQUENCY,
@@ -122,7 +122,9 @@ def _celery_eager() -> bool:
     return bool(app.conf.task_always_eager)
 
 
-def publish(task, *, args: Iterable = (), countdown: float | None = None, fail_fast: bool = False):
+def publish(
+    task, *, args: Iterable = (), countdown: float | None = None, fail_fast: bool = False
+) -> bool:
     """Publish a Celery task. With ``fail_fast`` the broker gets one try and an error is
     logged and swallowed (returns False): callers rely on a periodic task to catch up."""
     options = dict(FAIL_FAST) if fail_fast else {}
@@ -229,7 +231,8 @@ OUTBOX_PROCESSORS: dict[str, str] = {
     "answer_accepted": "answer_accepted_process",
     "post_moderated": "post_moderated_process",
     "idea_status_changed": "idea_status_process",
-    "staff_notice": "staff_notice_process",
+    "idea_merged": "idea_merged_process",
+    "challenge_phase_opened": "challenge_phase_process",
     "moderation_notice": "moderation_notice_process",
 }
 
@@ -490,8 +493,9 @@ def _mentioned_ids(post: Post) -> list[int]:
 
 FANOUT_SELECTORS = {
     "watchers": (selectors.topic_watcher_ids, selectors.topic_watcher_ids_between),
-    "idea_followers": (selectors.idea_follower_ids, selectors.idea_follower_ids_between),
 }
+# Fan-outs over a recipient list computed by another app (ids travel with each chunk).
+EXPLICIT_SOURCES = frozenset({"idea", "idea_merged", "challenge"})
 
 
 def _batches(ids: Iterable[int], size: int) -> Iterator[list[int]]:
@@ -530,21 +534,27 @@ def fanout_chunk(
     """One chunk of a fan-out: notify the recipients whose id is in [lo, hi]. Idempotent.
     Return the number of recipients in the chunk."""
     topic = Topic.objects.select_related("category").filter(pk=topic_id).first()
+    if source in EXPLICIT_SOURCES:
+        if source != "challenge" and topic is None:
+            return 0
+        ids = [uid for uid in args["ids"] if lo <= uid <= hi and uid != actor_id]
+        ids = sorted(selectors.active_user_ids(ids))
+        muted = selectors.muted_recipient_ids(user_ids=ids, topic=topic, actor_id=actor_id)
+        kind, subject = _explicit_subject(source, topic, actor_id, args)
+        recipients = {uid: kind for uid in ids if uid not in muted}
+        notifications_create(recipient_kinds=recipients, subject=subject)
+        return len(recipients)
     if topic is None:
         return 0
     _page, between = FANOUT_SELECTORS[source]
     ids = between(topic=topic, actor_id=actor_id, lo=lo, hi=hi)
     muted = selectors.muted_recipient_ids(user_ids=ids, topic=topic, actor_id=actor_id)
     ids = [uid for uid in ids if uid not in muted]
-    if source == "watchers":
-        post = _visible_post(args["post_id"])
-        if post is None:
-            return 0
-        kind = NotificationKind.NEW_TOPIC if post.is_first else NotificationKind.POSTED
-        subject = _post_subject(post, dedupe_key=f"post:p{post.pk}")
-    else:
-        kind = NotificationKind.IDEA_STATUS
-        subject = _idea_subject(topic, actor_id=actor_id, **args)
+    post = _visible_post(args["post_id"])
+    if post is None:
+        return 0
+    kind = NotificationKind.NEW_TOPIC if post.is_first else NotificationKind.POSTED
+    subject = _post_subject(post, dedupe_key=f"post:p{post.pk}")
     notifications_create(recipient_kinds=dict.fromkeys(ids, kind), subject=subject)
     return len(ids)
 
@@ -634,31 +644,129 @@ def post_moderated_process(
         )
 
 
+def _explicit_fanout(
+    *, source: str, ids: Iterable[int], topic_id: int | None, actor_id: int | None, args: dict
+) -> int:
+    """Fan out to a recipient list another app computed (an idea's audience): chunks of
+    explicit ids, each re-checked by its task (active, muting) when it runs."""
+    from notifications import tasks
+
+    chunks = 0
+    size = conf.integer("NOTIFICATIONS_FANOUT_CHUNK")
+    for batch in _batches(sorted(uid for uid in ids if uid != actor_id), size):
+        publish(
+            tasks.fanout,
+            args=[source, topic_id or 0, actor_id, batch[0], batch[-1], {**args, "ids": batch}],
+        )
+        chunks += 1
+    return chunks
+
+
+def _actor_name(actor_id: int | None) -> str:
+    if not actor_id:
+        return ""
+    return User.objects.filter(pk=actor_id).values_list("username", flat=True).first() or ""
+
+
 def _idea_subject(
-    topic: Topic, *, actor_id: int | None, status: str, old_status: str = "", **_ignored
+    topic: Topic,
+    *,
+    actor_id: int | None,
+    status: str,
+    old_status: str = "",
+    response: str = "",
+    **_ignored,
 ) -> Subject:
-    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     return Subject(
         dedupe_key=f"idea:t{topic.pk}:{status}"[:100],
         topic_id=topic.pk,
         actor_id=actor_id,
-        actor_name=actor.username if actor else "",
-        data={"title": topic.title, "status": status, "old_status": old_status},
+        actor_name=_actor_name(actor_id),
+        data={
+            "title": topic.title,
+            "status": status,
+            "old_status": old_status,
+            "excerpt": " ".join(response.split())[:200],
+        },
     )
 
 
 def idea_status_process(
-    *, topic_id: int, actor_id: int | None, status: str, old_status: str = ""
+    *, topic_id: int, actor_id: int | None, status: str, old_status: str = "", response: str = ""
 ) -> None:
-    """Tell who proposed an idea and who voted for it that its status changed (chunked)."""
-    topic = Topic.objects.select_related("category").filter(pk=topic_id).first()
-    if topic is None or topic.kind != TopicKind.IDEA or topic.state != ContentState.VISIBLE:
+    """Tell an idea's audience (ideas.selectors.idea_audience: who proposed it, supported it,
+    follows its topic, minus who muted it) that its status changed. Chunked."""
+    from ideas.selectors import idea_audience
+
+    topic = Topic.objects.filter(pk=topic_id).first()
+    if topic is None or topic.state != ContentState.VISIBLE:
         return
-    _fanout_plan(
-        source="idea_followers",
-        topic=topic,
+    _explicit_fanout(
+        source="idea",
+        ids=idea_audience(topic_id),
+        topic_id=topic_id,
         actor_id=actor_id,
-        args={"status": status, "old_status": old_status},
+        args={"status": status, "old_status": old_status, "response": response},
+    )
+
+
+def idea_merged_process(*, source_id: int, target_id: int, actor_id: int | None = None) -> None:
+    """Tell the audience of a duplicate idea where its supports went."""
+    from ideas.selectors import idea_audience
+
+    if not Topic.objects.filter(pk=target_id).exists():
+        return
+    _explicit_fanout(
+        source="idea_merged",
+        ids=idea_audience(source_id),
+        topic_id=target_id,
+        actor_id=actor_id,
+        args={"source_id": source_id},
+    )
+
+
+def challenge_phase_process(*, challenge_id: int, phase: str) -> None:
+    """Tell a challenge's participants (ideas.selectors.challenge_audience) a phase opened."""
+    from ideas.selectors import challenge_audience
+
+    _explicit_fanout(
+        source="challenge",
+        ids=challenge_audience(challenge_id),
+        topic_id=None,
+        actor_id=None,
+        args={"challenge_id": challenge_id, "phase": phase},
+    )
+
+
+def _explicit_subject(
+    source: str, topic: Topic | None, actor_id: int | None, args: dict
+) -> tuple[str, Subject]:
+    """The kind and subject of one chunk of an explicit fan-out."""
+    if source == "idea":
+        return NotificationKind.IDEA_STATUS, _idea_subject(topic, actor_id=actor_id, **args)
+    if source == "idea_merged":
+        source_title = (
+            Topic.objects.filter(pk=args["source_id"]).values_list("title", flat=True).first()
+        )
+        return NotificationKind.IDEA_STATUS, Subject(
+            dedupe_key=f"idea:t{args['source_id']}:merged",
+            topic_id=topic.pk,
+            actor_id=actor_id,
+            actor_name=_actor_name(actor_id),
+            data={"title": source_title or "", "status": "duplicate", "merged_into": topic.title},
+        )
+    from django.urls import reverse
+
+    from ideas.models import Challenge
+
+    challenge = Challenge.objects.filter(pk=args["challenge_id"]).first()
+    return NotificationKind.CHALLENGE, Subject(
+        dedupe_key=f"challenge:{args['challenge_id']}:{args['phase']}"[:100],
+        data={
+            "title": challenge.title if challenge else "",
+            "phase": args["phase"],
+            "url": reverse("ideas:challenge", kwargs={"challenge_id": args["challenge_id"]}),
+        },
     )
 
 
@@ -746,7 +854,15 @@ def _notice_flagged(
     )
 
 
-def _author_moderated(*, post_id, author_id, new_state, old_state="", reason="", **extra):
+def _author_moderated(
+    *,
+    post_id: int | None,
+    author_id: int | None,
+    new_state: str,
+    old_state: str = "",
+    reason: str = "",
+    **extra,
+) -> None:
     if not post_id or not author_id:
         return
     post = Post.objects.select_related("topic").filter(pk=post_id).first()
@@ -1098,7 +1214,9 @@ def email_deliver_batch(
     return outcome
 
 
-def _sort_deliveries(deliveries: list[Delivery]):
+def _sort_deliveries(
+    deliveries: list[Delivery],
+) -> tuple[dict[int, list[Delivery]], list[int], list[int], list[int]]:
     """Split claimed deliveries into: to send (by member), no longer wanted (preference
     changed), already read on the site, and about content gone or muted since. A fixed number
     of queries whatever the batch."""

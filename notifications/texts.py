@@ -11,6 +11,16 @@ from django.utils.translation import ngettext
 from notifications.models import Notification, NotificationKind
 
 
+def _label(module: str, choices: str, value: str) -> str:
+    """The translated label of a choice of another app (the raw value if unknown)."""
+    from importlib import import_module
+
+    try:
+        return str(getattr(import_module(module), choices)(value).label)
+    except (ImportError, AttributeError, ValueError):
+        return value
+
+
 def _outcome(value: str) -> str:
     labels = {
         "agreed": _("the moderators agreed and acted"),
@@ -75,8 +85,20 @@ def describe(notification: Notification, *, count: int = 1) -> str:
     if kind == NotificationKind.OFFICIAL_ANSWER:
         return _("%(actor)s answered officially in “%(title)s”") % values
     if kind == NotificationKind.IDEA_STATUS:
-        status = data.get("status_label") or data.get("status") or ""
-        return _("The idea “%(title)s” is now: %(status)s") % {**values, "status": status}
+        if data.get("merged_into"):
+            return _("The idea “%(title)s” was merged into “%(target)s”") % {
+                **values,
+                "target": data["merged_into"],
+            }
+        return _("The idea “%(title)s” is now: %(status)s") % {
+            **values,
+            "status": _label("ideas.models", "IdeaStatus", data.get("status", "")),
+        }
+    if kind == NotificationKind.CHALLENGE:
+        return _("Challenge “%(title)s”: %(phase)s") % {
+            **values,
+            "phase": _label("ideas.models", "ChallengePhase", data.get("phase", "")),
+        }
     if kind == NotificationKind.CONTENT_MODERATED:
         state = data.get("new_state")
         if state == "hidden":

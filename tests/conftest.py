@@ -220,10 +220,10 @@ def celery_broker(url: str):
     from config.celery import app
 
     def use(broker_url: str) -> None:
+        # Forget the app's pools without closing them: kombu keeps connection pools in a
+        # process-wide registry keyed by URL, and a closed pool found there again later fails
+        # every publish ("Acquire on closed pool") — even of eager tasks.
         app.conf.broker_url = broker_url
-        if app._pool is not None:
-            with contextlib.suppress(Exception):
-                app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
 

@@ -22,6 +22,10 @@ end, inside the transaction. Callers must know:
   back) or hold it with :func:`post_hold`.
 * A topic mirrors its first post's state: hiding, holding, removing or deleting the first post
   does the same to the topic.
+* Member restrictions registered with ``community.permissions.register_member_restriction``
+  (moderation's silences and suspensions) refuse replies, new topics, votes and edits with
+  their own reason; withdrawing a vote stays possible. :func:`post_body_replace` rewrites a
+  text for moderation (a watched word's replacement) outside the author's rules.
 * Rows are locked in one order — post, then topic, then the users' rows by id — so concurrent
   services never deadlock each other; votes on one post are serialised by the post row lock,
   which is what makes the score exact under load.
@@ -31,6 +35,7 @@ from community.services._base import RateLimited
 from community.services.categories import category_create, category_subscribe
 from community.services.posts import (
     post_approve,
+    post_body_replace,
     post_create,
     post_delete,
     post_edit,
@@ -61,6 +66,7 @@ __all__ = [
     "category_create",
     "category_subscribe",
     "post_approve",
+    "post_body_replace",
     "post_create",
     "post_delete",
     "post_edit",

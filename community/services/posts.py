@@ -81,6 +81,9 @@ def _announce_submitted(*, post: Post, actor: AnyUser, is_edit: bool) -> None:
 def _reply_refusal(actor: AnyUser, topic: Topic) -> str:
     if not _active(actor):
         return _("Sign in to reply.")
+    restriction = permissions.member_restriction_reason(actor, "reply")
+    if restriction:
+        return restriction
     if topic.locked:
         return _("This topic is locked.")
     if topic.closed:
@@ -179,7 +182,9 @@ def post_edit(
     post = _lock_post(post)
     topic = post.topic
     if not permissions.can_edit_post(actor, post):
-        raise PermissionDenied(_("You may not edit this post."))
+        raise PermissionDenied(
+            permissions.member_restriction_reason(actor, "edit") or _("You may not edit this post.")
+        )
     errors: dict[str, str] = {}
     body = _validate_body(body, errors)
     title_changed = False
@@ -230,6 +235,47 @@ def post_edit(
     _announce_mentions_and_quotes(
         post=post, actor=actor, rendered=rendered, already_mentioned=already_mentioned
     )
+    return post
+
+
+@transaction.atomic
+def post_body_replace(*, actor: AnyUser = None, post: Post, body: str, reason: str) -> Post:
+    """Replace a post's text on behalf of moderation, and return the post.
+
+    For automatic rewrites (a watched word's replacement: ``actor=None``, the system) and
+    moderators of the category; the author's rules (edit window, lock) do not apply and
+    nothing is announced — neither ``content_submitted`` (a receiver of it calls this) nor
+    ``post_edited`` nor mentions. The text is rendered and sanitised like any post, the
+    search vector follows, and the previous text is kept as a PostRevision whose note is
+    ``reason``, by "system" for ``actor=None``, so the edit history shows the replacement
+    (:func:`community.selectors.post_revisions` shows the replaced words to moderators
+    only). A text that changes nothing stores nothing."""
+    post = _lock_post(post)
+    topic = post.topic
+    _require_moderator(actor, post)
+    errors: dict[str, str] = {}
+    body = _validate_body(body, errors)
+    rendered = _render(body, errors) if "body" not in errors else None
+    _raise_if(errors)
+    if body == post.body:
+        return post
+    PostRevision.objects.create(
+        post=post,
+        number=post.edit_count + 1,
+        body=post.body,
+        title=topic.title if post.is_first else "",
+        edited_by=actor if _active(actor) else None,
+        edited_by_name=_actor_name(actor),
+        note=_clean_text(reason).strip()[:500],
+    )
+    # edited_at is the author's last edit: an automatic replacement does not move it.
+    Post.objects.filter(pk=post.pk).update(
+        body=body, body_html=rendered.html, edit_count=F("edit_count") + 1
+    )
+    _search_vector_update(
+        post.pk, title=topic.title if post.is_first else None, language=topic.language
+    )
+    post.refresh_from_db(fields=["body", "body_html", "edit_count"])
     return post
 
 

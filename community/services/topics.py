@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import Exists, F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, UserStats
 from accounts.services import user_stats_add
 from community import events, permissions
 from community.models import (
@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 def _start_refusal(actor: AnyUser, category: Category) -> str:
     if not _active(actor):
         return _("Sign in to start a topic.")
+    restriction = permissions.member_restriction_reason(actor, "start_topic")
+    if restriction:
+        return restriction
     if category.read_only:
         return _("Only staff members may start topics in “%(category)s”.") % {
             "category": category.name
@@ -277,13 +280,31 @@ def topic_subscribe(*, actor: User, topic: Topic, level: int) -> TopicSubscripti
     return subscription
 
 
-@transaction.atomic
-def topic_read(*, actor: AnyUser, topic: Topic, last_number: int) -> ReadPosition | None:
-    """Record that ``actor`` read ``topic`` up to post ``last_number``.
+_UNKNOWN = object()
+_READ_RETRIES = 3
+
+
+def topic_read(*, actor: AnyUser, topic: Topic, last_number: int) -> int | None:
+    """Record that ``actor`` read ``topic`` up to post ``last_number``; return the reader's
+    position afterwards (None: anonymous, or never read anything).
 
     The position only moves forward (a reader scrolling back changes nothing) and is capped at
     the topic's highest post number. The first read counts a topic entered; every advance adds
-    the newly read posts to ``posts_read`` (trust-level figures). Anonymous: does nothing."""
+    the newly read posts to ``posts_read`` (trust-level figures), exactly once each even when
+    two requests of the same member race.
+
+    This runs on every topic page a member opens, so it is kept to two or three statements
+    and no savepoint: pass the topic from ``selectors.topic_get_for_user``, whose
+    ``last_read_number`` annotation spares the first read of the position (a stale value is
+    only a hint: the writes below check it). How:
+
+    * never read: ``INSERT … ON CONFLICT DO NOTHING`` then the statistics, counted only if
+      the row holding this call's timestamp exists — the insert holds that row locked until
+      commit, so a concurrent reader either waits or finds it and counts nothing;
+    * read before: compare-and-set, ``UPDATE … WHERE last_read_number = <old>``, then the
+      statistics by the difference; an update that finds the position moved re-reads it and
+      tries again (rare).
+    """
     if not _active(actor):
         return None
     if not permissions.can_view_topic(actor, topic):
@@ -293,18 +314,59 @@ def topic_read(*, actor: AnyUser, topic: Topic, last_number: int) -> ReadPositio
     except (TypeError, ValueError):
         raise ValidationError({"last_number": _("Not a post number.")}) from None
     last_number = min(last_number, topic.highest_post_number)
+    known = getattr(topic, "last_read_number", _UNKNOWN)
+    positions = ReadPosition.objects.filter(user=actor, topic=topic)
     if last_number <= 0:
-        return ReadPosition.objects.filter(user=actor, topic=topic).first()
-    position, created = ReadPosition.objects.get_or_create(
-        user=actor, topic=topic, defaults={"last_read_number": last_number}
+        if known is _UNKNOWN:
+            return positions.values_list("last_read_number", flat=True).first()
+        return known
+    # No savepoint: nothing below raises for a member's input (it was all checked above), and
+    # in a request this is the outermost block, a transaction of its own.
+    with transaction.atomic(savepoint=False):
+        if known is _UNKNOWN:
+            known = positions.values_list("last_read_number", flat=True).first()
+        for _attempt in range(_READ_RETRIES):
+            if known is None:
+                known = _read_position_insert(actor=actor, topic=topic, number=last_number)
+                if known is None:
+                    return last_number
+            if last_number <= known:
+                return known
+            moved = positions.filter(last_read_number=known).update(
+                last_read_number=last_number, updated_at=timezone.now()
+            )
+            if moved:
+                user_stats_add(user_id=actor.pk, posts_read=last_number - known)
+                return last_number
+            known = positions.values_list("last_read_number", flat=True).first()
+        # Still racing after a few tries: move forward all the same; statistics may miss it.
+        positions.filter(last_read_number__lt=last_number).update(
+            last_read_number=last_number, updated_at=timezone.now()
+        )
+        return last_number
+
+
+def _read_position_insert(*, actor: User, topic: Topic, number: int) -> int | None:
+    """The first read: insert the position at ``number`` and count the topic entered. Return
+    None when this call inserted it, else the position another request had stored."""
+    position = ReadPosition(user=actor, topic=topic, last_read_number=number)
+    ReadPosition.objects.bulk_create([position], ignore_conflicts=True)
+    # bulk_create set updated_at (auto_now) on `position`: the row is ours if it holds it.
+    ours = ReadPosition.objects.filter(
+        user=actor, topic=topic, last_read_number=number, updated_at=position.updated_at
     )
-    if created:
-        user_stats_add(user_id=actor.pk, topics_entered=1, posts_read=last_number)
-        return position
-    position = ReadPosition.objects.select_for_update().get(pk=position.pk)
-    if last_number > position.last_read_number:
-        delta = last_number - position.last_read_number
-        position.last_read_number = last_number
-        position.save(update_fields=["last_read_number", "updated_at"])
-        user_stats_add(user_id=actor.pk, posts_read=delta)
-    return position
+    counted = (
+        UserStats.objects.filter(user_id=actor.pk)
+        .filter(Exists(ours))
+        .update(topics_entered=F("topics_entered") + 1, posts_read=F("posts_read") + number)
+    )
+    if counted:
+        return None
+    if ours.exists():  # ours, but the member has no statistics row yet
+        user_stats_add(user_id=actor.pk, topics_entered=1, posts_read=number)
+        return None
+    return (
+        ReadPosition.objects.filter(user=actor, topic=topic)
+        .values_list("last_read_number", flat=True)
+        .first()
+    )

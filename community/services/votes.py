@@ -37,8 +37,10 @@ if TYPE_CHECKING:
 # --- Votes and answers -------------------------------------------------------------------------
 
 
-def _vote_refusal(actor: AnyUser, post: Post) -> str | None:
-    if permissions.can_vote(actor, post):
+def _vote_refusal(actor: AnyUser, post: Post, value: int) -> str | None:
+    # Withdrawing a vote stays possible under a member restriction (a silence, say).
+    allowed = permissions.can_withdraw_vote if value == 0 else permissions.can_vote
+    if allowed(actor, post):
         return None
     if not _active(actor):
         return _("Sign in to vote.")
@@ -46,6 +48,9 @@ def _vote_refusal(actor: AnyUser, post: Post) -> str | None:
         return _("You cannot vote on your own post.")
     if post.state != ContentState.VISIBLE or post.topic.state != ContentState.VISIBLE:
         return _("This post cannot receive votes.")
+    restriction = permissions.member_restriction_reason(actor, "vote")
+    if restriction:
+        return restriction
     return _("Your trust level does not allow voting yet.")
 
 
@@ -58,13 +63,15 @@ def vote_cast(*, actor: User, post: Post, value: int) -> Post:
     """Vote +1 or -1 on a post, or withdraw one's vote with 0. Return the post with fresh
     ``score``/``upvotes``/``downvotes``/``wilson`` and ``my_vote`` set.
 
-    One vote per member and post; voting the same value again changes nothing. The post row
+    One vote per member and post; voting the same value again changes nothing. A member
+    restriction (``community.permissions.register_member_restriction``) refuses votes but
+    not their withdrawal. The post row
     is locked for the duration, so concurrent votes are applied one after the other and the
     score is exact. The author's reputation and like statistics follow the change."""
     if isinstance(value, bool) or value not in (1, -1, 0):
         raise ValidationError({"value": _("A vote is +1, -1 or 0 (withdraw).")})
     post = _lock_post(post)
-    refusal = _vote_refusal(actor, post)
+    refusal = _vote_refusal(actor, post, value)
     if refusal is not None:
         raise PermissionDenied(refusal)
     vote = Vote.objects.filter(post=post, user=actor).first()

@@ -61,6 +61,7 @@ def test_new_top_hot_and_unanswered_lists_answer(client, topic, other_member):
     question = TopicFactory(
         category=topic.category, kind="question", title="Unanswered question here"
     )
+    responses = {}
     for url in (
         "/new/",
         "/top/",
@@ -69,9 +70,10 @@ def test_new_top_hot_and_unanswered_lists_answer(client, topic, other_member):
         "/unanswered/",
         "/top/?period=nope",
     ):
-        response = client.get(url)
-        assert response.status_code == 200, url
-    assert titles(client.get("/unanswered/")) == [question.title]
+        responses[url] = client.get(url)
+        assert responses[url].status_code == 200, url
+    # The first answer was rendered (a repeat would come from the anonymous cache).
+    assert titles(responses["/unanswered/"]) == [question.title]
 
 
 def test_top_period_links_keep_other_parameters(client, topic):

@@ -269,3 +269,43 @@ def test_challenge_audience_is_its_participants(
     audience = selectors.challenge_audience(challenge.pk)
     assert audience == {jury_member.pk, member.pk, follower.pk, voter.pk}
     assert selectors.challenge_audience(999999) == set()
+
+
+@pytest.mark.parametrize(
+    ("phase", "jury", "winner", "openable"),
+    [
+        ("upcoming", True, False, ["submission"]),
+        ("submission", True, False, ["shortlist"]),
+        ("submission", False, False, ["vote"]),
+        ("shortlist", True, False, ["vote"]),
+        ("vote", True, False, []),
+        ("deliberation", True, False, []),
+        ("deliberation", True, True, ["announcement"]),
+    ],
+)
+def test_openable_phases_match_what_the_service_accepts(
+    staff, category, make_idea, phase, jury, winner, openable
+):
+    challenge = services.challenge_create(
+        actor=staff,
+        title="Design our next kettle",
+        description="x",
+        category=category,
+        **_dates("upcoming", jury=jury),
+    )
+    if winner:
+        _move(challenge, "submission")
+        entry = make_idea(challenge=challenge)
+        Challenge.objects.filter(pk=challenge.pk).update(winner=entry)
+    challenge = _move(challenge, phase)
+    assert challenge.openable_phases() == openable
+    for candidate in ("submission", "shortlist", "vote", "announcement"):
+        fresh = Challenge.objects.get(pk=challenge.pk)
+        if candidate in openable:
+            services.challenge_phase_open(actor=staff, challenge=fresh, phase=candidate)
+            _move(fresh, phase)
+            if winner:
+                Challenge.objects.filter(pk=challenge.pk).update(winner=entry)
+        else:
+            with pytest.raises(ValidationError):
+                services.challenge_phase_open(actor=staff, challenge=fresh, phase=candidate)

@@ -237,3 +237,20 @@ def test_export_rows_have_every_visible_idea(make_idea, staff):
     rows = list(selectors.ideas_export_rows())
     assert [(row["pk"], row["status"]) for row in rows] == [(first.pk, "planned")]
     assert Idea.objects.count() == 1
+
+
+def test_the_idea_page_knows_the_reader_budget_without_more_queries(
+    make_idea, make_members, member, staff, category, django_assert_num_queries
+):
+    services.idea_category_settings_set(
+        actor=staff, category=category, vote_budget=3, roadmap_public=True
+    )
+    first, second, shipped = (make_idea(author=author) for author in make_members(3))
+    services.idea_vote_cast(actor=member, idea=first, value=1)
+    services.idea_vote_cast(actor=member, idea=shipped, value=1)
+    services.idea_status_set(actor=staff, idea=shipped, status="shipped", response="Done")
+    with django_assert_num_queries(1):
+        idea = selectors.idea_get_for_user(user=member, idea_id=second.pk)
+        budget = selectors.idea_vote_budget(user=member, idea=idea)
+    assert (budget.budget, budget.used, budget.remaining) == (3, 1, 2)
+    assert selectors.idea_vote_budget(user=AnonymousUser(), idea=idea) is None

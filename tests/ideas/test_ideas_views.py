@@ -343,3 +343,15 @@ def test_challenge_pages_and_staff_creation(client, login, staff, member, catego
     assert "Design our next kettle" in html and "Submissions open" in html
     assert client.get("/challenges/999999/").status_code == 404
     _no_inline_code(html)
+
+
+def test_the_idea_pages_speak_french(client, idea, staff):
+    from django.utils import translation
+
+    from ideas.models import IdeaStatus
+
+    services.idea_status_set(actor=staff, idea=idea, status="planned", response="Oui")
+    with translation.override("fr"):
+        assert str(IdeaStatus.PLANNED.label) == "Prévue"
+    html = client.get("/ideas/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Proposer une idée" in html and "Prévue" in html

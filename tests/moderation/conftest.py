@@ -23,6 +23,17 @@ def _no_posting_limits(settings):
 
 
 @pytest.fixture(autouse=True)
+def _english():
+    """These tests read the English messages: whatever language an earlier test of the same
+    worker left active (a request with Accept-Language: fr activates French for the thread),
+    they run in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _forget_compiled_watched_words():
     from moderation import selectors
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from community import services as community
 from community.models import NotificationLevel
@@ -76,6 +76,10 @@ def test_digest_with_news_lists_it_in_the_members_language(reader, category, aut
     assert outcome.sent == 1
     (message,) = [m for m in mailoutbox if m.to == [reader.email]]
     assert "Descaling the Aurora kettle" in message.body
+    with translation.override("fr"):
+        assert translation.gettext("New in what you follow") in message.body
+        assert message.subject.endswith(translation.gettext("Your daily summary"))
+    assert "Your daily summary" not in message.subject  # really French, not the fallback
     html = message.alternatives[0][0]
     assert '<html lang="fr">' in html
     assert "Descaling the Aurora kettle" in html
@@ -180,7 +184,12 @@ def test_notifications_routed_to_the_digest_are_in_it_and_marked_sent(
     send("daily", next_local(8, 30, "Europe/Paris"))
 
     (message,) = [m for m in mailoutbox if m.to == [reader.email]]
-    assert "bob posted in" in message.body
+    with translation.override("fr"):  # the reader reads French
+        expected = translation.gettext("%(actor)s posted in “%(title)s”") % {
+            "actor": "bob",
+            "title": topic.title,
+        }
+    assert expected in message.body
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
 

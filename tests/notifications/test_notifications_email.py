@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail, signing
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from community import services as community
 from notifications import services
@@ -253,6 +253,12 @@ def test_email_is_in_the_members_language(topic, replier, category, reply, mailo
 
     message = next(m for m in mailoutbox if m.to == [french.email])
     assert '<html lang="fr">' in message.alternatives[0][0]
+    with translation.override("fr"):
+        posted = translation.gettext("%(actor)s posted in “%(title)s”") % {
+            "actor": "bob",
+            "title": topic.title,
+        }
+    assert posted in message.subject
 
 
 # --- Unsubscribe --------------------------------------------------------------------------------
@@ -367,3 +373,22 @@ def test_a_batch_of_members_costs_fixed_queries_plus_one_update_per_mail(
 
     assert outcome.sent == 2 * members
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in watchers)
+
+
+def test_a_title_with_line_breaks_cannot_break_the_mail_headers(watcher, topic, replier):
+    from notifications import emails
+
+    notification = Notification(
+        recipient=watcher,
+        kind=NotificationKind.POSTED,
+        actor_name="bob",
+        data={"title": "Evil\r\nBcc: victim@example.org", "excerpt": "x"},
+        pk=1,
+    )
+
+    message = emails.notification_message(
+        user=watcher, notifications=[notification], message_id="<x@example.org>"
+    )
+
+    assert "\n" not in message.subject
+    assert message.message()["Bcc"] is None  # the title stayed text, not a header

@@ -214,3 +214,19 @@ def test_mute_and_unmute_a_member(bystander, replier, login):
 
     client.post(f"/notifications/settings/unmute/{replier.pk}/")
     assert not MemberMute.objects.exists()
+
+
+def test_failed_deliveries_are_listed_for_administrators(bystander, admin_client):
+    from notifications.models import Delivery, DeliveryStatus
+
+    (notification_id,) = make_notifications(bystander, count=1)
+    Delivery.objects.filter(notification_id=notification_id).update(
+        status=DeliveryStatus.FAILED, last_error="SMTPServerDisconnected: gone"
+    )
+
+    response = admin_client.get("/admin/notifications/delivery/?status__exact=failed")
+
+    assert response.status_code == 200
+    assert b"SMTPServerDisconnected: gone" in response.content
+    for path in ("digest", "outbox", "notification", "emailpreference", "digestschedule"):
+        assert admin_client.get(f"/admin/notifications/{path}/").status_code == 200
