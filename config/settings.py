@@ -326,14 +326,15 @@ BRAND_NAME = env("BRAND_NAME", "Kettlebrook")
 
 # Trust levels, in the spirit of Discourse (0 new, 1 basic, 2 member, 3 regular, 4 leader).
 # Each level's requirements; a member is promoted when every figure is reached. Level 4 is
-# granted by staff only, as in Discourse.
+# granted by staff only, as in Discourse. Reading time ("time_read_minutes") is counted in
+# UserStats but not measured yet (it needs a reading beacon in the topic page), so no level
+# requires it: a requirement that can never be met would block every promotion.
 TRUST_LEVEL_REQUIREMENTS = {
-    1: {"topics_entered": 5, "posts_read": 30, "time_read_minutes": 10},
+    1: {"topics_entered": 5, "posts_read": 30},
     2: {
         "days_visited": 15,
         "topics_entered": 20,
         "posts_read": 100,
-        "time_read_minutes": 60,
         "likes_given": 1,
         "likes_received": 1,
         "posts_created": 3,
@@ -342,7 +343,6 @@ TRUST_LEVEL_REQUIREMENTS = {
         "days_visited": 50,
         "topics_entered": 200,
         "posts_read": 500,
-        "time_read_minutes": 600,
         "likes_given": 30,
         "likes_received": 20,
         "posts_created": 10,

@@ -197,3 +197,30 @@ def test_a_missing_role_group_is_recreated_with_its_permissions():
     Group.objects.filter(name="Moderator").delete()
     moderator = UserFactory(moderator=True)
     assert permissions.is_moderator(moderator)
+
+
+@pytest.mark.django_db
+def test_a_new_member_who_reads_enough_reaches_basic_with_the_default_thresholds():
+    """The default requirements of level 1 can be met by what the site measures today."""
+    from community import services as community_services
+    from tests.factories import CategoryFactory, PostFactory, TopicFactory
+
+    reader = UserFactory(trust_level=0)
+    category = CategoryFactory()
+    topics = [TopicFactory(category=category) for _ in range(5)]
+    for topic in topics:
+        for _ in range(5):
+            PostFactory(topic=topic)
+    services.trust_levels_promote()
+    reader.refresh_from_db()
+    assert reader.trust_level == 0  # not before reading
+
+    for topic in topics:
+        topic.refresh_from_db()
+        community_services.topic_read(
+            actor=reader, topic=topic, last_number=topic.highest_post_number
+        )
+
+    services.trust_levels_promote()
+    reader.refresh_from_db()
+    assert reader.trust_level == 1

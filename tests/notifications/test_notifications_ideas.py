@@ -127,3 +127,37 @@ def test_challenge_phase_reaches_the_jury_and_category_followers(category, on_co
         (notice,) = Notification.objects.filter(recipient=user, kind=NotificationKind.CHALLENGE)
         assert describe(notice) == "Challenge “The quietest kettle”: Submissions open"
         assert notice.data["url"] == f"/challenges/{challenge.pk}/"
+
+
+def test_planned_then_shipped_reaches_all_51_once_each_and_lands_in_the_changelog(
+    idea, author, staff, on_commit, settings, client
+):
+    """The ideas issue's acceptance: 1 proposer + 50 supporters, one notification each per
+    status change, and the shipped idea in the changelog."""
+    settings.NOTIFICATIONS_FANOUT_CHUNK = 7  # several chunks, as in production
+    supporters = [UserFactory() for _ in range(50)]
+    with on_commit():
+        for voter in supporters:
+            idea = ideas.idea_vote_cast(actor=voter, idea=idea, value=1)
+    assert idea.vote_count == 50
+
+    with on_commit():
+        ideas.idea_status_set(
+            actor=staff, idea=idea, status="planned", response="Planned for the autumn range."
+        )
+    audience = [author, *supporters]
+    assert Notification.objects.filter(kind=NotificationKind.IDEA_STATUS).count() == 51
+    for user in audience:
+        assert len(idea_notices(user)) == 1
+
+    with on_commit():
+        ideas.idea_status_set(
+            actor=staff,
+            idea=idea,
+            status="shipped",
+            response="Shipped in the 2027 Aurora.",
+            release_note="Aurora 2027: the kettle sings the hour.",
+        )
+    assert Notification.objects.filter(kind=NotificationKind.IDEA_STATUS).count() == 102
+    changelog = client.get("/changelog/").content.decode()
+    assert "A kettle that sings the hour" in changelog
