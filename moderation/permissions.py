@@ -141,7 +141,10 @@ def _shared_get(member_id: int) -> Restrictions | None:
     except Exception:  # a cache outage must not break pages: ask the database
         logger.warning("cache unavailable, restrictions of %s read from the database", member_id)
         return None
-    return Restrictions(**cached) if isinstance(cached, dict) else None
+    try:
+        return Restrictions(**cached) if isinstance(cached, dict) else None
+    except TypeError:  # cached by another version of this code: ask the database
+        return None
 
 
 def _shared_set(member_id: int, restrictions: Restrictions) -> None:

@@ -187,16 +187,29 @@
     "?": () => showDialog(helpDialog),
   };
 
+  // Fields where a key is text, not a command (checkboxes and buttons are not).
+  const TYPING = [
+    "textarea",
+    "select",
+    "[contenteditable]",
+    'input:not([type="checkbox"]):not([type="radio"]):not([type="button"]):not([type="submit"])',
+  ].join(", ");
+
   document.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
     if (document.querySelector("dialog[open]")) return;
-    if (event.target.closest("input, textarea, select, button, [contenteditable]")) return;
+    const target = event.target instanceof Element ? event.target : document.body;
+    if (target.closest(TYPING)) return;
     const run = ACTIONS[event.key];
     if (!run) return;
-    // Enter on a link already follows it; on anything else it opens the current item.
-    if (event.key === "Enter" && event.target.closest("a")) return;
-    if (current < 0 && event.key !== "?") moveTo(0, { focus: false });
+    // Enter on a link or a button already does its own thing.
+    if (event.key === "Enter" && target.closest("a, button, input")) return;
     event.preventDefault();
+    if (current < 0 && event.key !== "?") {
+      // The first key picks the first item: j and k stop there, an action applies to it.
+      moveTo(0, { focus: event.key === "j" || event.key === "k" });
+      if (event.key === "j" || event.key === "k") return;
+    }
     run();
   });
 
