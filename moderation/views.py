@@ -116,6 +116,20 @@ def _errors_to_form(exc: ValidationError, form) -> None:
         form.add_error(None, exc.messages)
 
 
+def _save_or_show_errors(
+    request: HttpRequest, form, save, *, success: str, then: str
+) -> HttpResponse | None:
+    """Run `save` (a service call); on the service's ValidationError put its messages on
+    `form` and return None so the page is shown again, else flash `success` and redirect."""
+    try:
+        save()
+    except ValidationError as exc:
+        _errors_to_form(exc, form)
+        return None
+    messages.success(request, success)
+    return redirect(then)
+
+
 def _moderated_categories(user) -> list[Category]:
     categories = list(Category.objects.order_by("position", "name"))
     if perms.is_global_moderator(user):
@@ -364,13 +378,15 @@ def watched_words(request: HttpRequest) -> HttpResponse:
     """The watched words, a form to add one and the "test this text" box."""
     form = WatchedWordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.watched_word_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(exc, form)
-        else:
-            messages.success(request, _("Watched word added."))
-            return redirect("moderation:watched_words")
+        saved = _save_or_show_errors(
+            request,
+            form,
+            lambda: services.watched_word_create(actor=request.user, **form.cleaned_data),
+            success=_("Watched word added."),
+            then="moderation:watched_words",
+        )
+        if saved is not None:
+            return saved
     return _watched_words_page(request, form=form, status=400 if form.is_bound else 200)
 
 
@@ -388,13 +404,17 @@ def watched_word_edit(request: HttpRequest, word_id: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.watched_word_update(actor=request.user, word=word, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(exc, form)
-        else:
-            messages.success(request, _("Watched word saved."))
-            return redirect("moderation:watched_words")
+        saved = _save_or_show_errors(
+            request,
+            form,
+            lambda: services.watched_word_update(
+                actor=request.user, word=word, **form.cleaned_data
+            ),
+            success=_("Watched word saved."),
+            then="moderation:watched_words",
+        )
+        if saved is not None:
+            return saved
     return _edit_page(
         request,
         form=form,
@@ -499,13 +519,15 @@ def rules(request: HttpRequest) -> HttpResponse:
     form = CommunityRuleForm(request.POST or None, initial={"number": next_number})
     del form.fields["active"]  # a new rule is in force; retire it from its edit page
     if request.method == "POST" and form.is_valid():
-        try:
-            services.community_rule_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(exc, form)
-        else:
-            messages.success(request, _("Rule added."))
-            return redirect("moderation:rules")
+        saved = _save_or_show_errors(
+            request,
+            form,
+            lambda: services.community_rule_create(actor=request.user, **form.cleaned_data),
+            success=_("Rule added."),
+            then="moderation:rules",
+        )
+        if saved is not None:
+            return saved
     return render(
         request,
         "moderation/rules.html",
@@ -527,13 +549,17 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.community_rule_update(actor=request.user, rule=rule, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(exc, form)
-        else:
-            messages.success(request, _("Rule saved."))
-            return redirect("moderation:rules")
+        saved = _save_or_show_errors(
+            request,
+            form,
+            lambda: services.community_rule_update(
+                actor=request.user, rule=rule, **form.cleaned_data
+            ),
+            success=_("Rule saved."),
+            then="moderation:rules",
+        )
+        if saved is not None:
+            return saved
     return _edit_page(
         request,
         form=form,
@@ -574,19 +600,21 @@ def removal_reasons(request: HttpRequest) -> HttpResponse:
     del form.fields["active"]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.removal_reason_create(
+        saved = _save_or_show_errors(
+            request,
+            form,
+            lambda: services.removal_reason_create(
                 actor=request.user,
                 title=data["title"],
                 message=data["message"],
                 rule=_rule_of(data["rule"]),
                 position=data["position"],
-            )
-        except ValidationError as exc:
-            _errors_to_form(exc, form)
-        else:
-            messages.success(request, _("Removal reason added."))
-            return redirect("moderation:removal_reasons")
+            ),
+            success=_("Removal reason added."),
+            then="moderation:removal_reasons",
+        )
+        if saved is not None:
+            return saved
     return render(
         request,
         "moderation/removal_reasons.html",
@@ -611,8 +639,10 @@ def removal_reason_edit(request: HttpRequest, reason_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.removal_reason_update(
+        saved = _save_or_show_errors(
+            request,
+            form,
+            lambda: services.removal_reason_update(
                 actor=request.user,
                 reason=reason,
                 title=data["title"],
@@ -620,12 +650,12 @@ def removal_reason_edit(request: HttpRequest, reason_id: int) -> HttpResponse:
                 rule=_rule_of(data["rule"]),
                 position=data["position"],
                 active=data["active"],
-            )
-        except ValidationError as exc:
-            _errors_to_form(exc, form)
-        else:
-            messages.success(request, _("Removal reason saved."))
-            return redirect("moderation:removal_reasons")
+            ),
+            success=_("Removal reason saved."),
+            then="moderation:removal_reasons",
+        )
+        if saved is not None:
+            return saved
     return _edit_page(
         request,
         form=form,
