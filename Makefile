@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test worker beat lint format migrate messages bench soak scale-demo clean
+.PHONY: run test worker beat lint format migrate messages bench loadtest soak scale-demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,30 @@ messages: venv
 BENCH_ARGS ?=
 bench: venv
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Load tools (locust, with gevent) live in requirements-bench.txt, out of CI's way.
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	@touch $@
+
+# The member mix under locust (bench/README.md): gunicorn + a Celery worker on the bench
+# database, 60 s by default. LOADTEST_ARGS=--quick for 20 s, "--users 50 --duration 120"…
+LOADTEST_ARGS ?=
+loadtest: $(VENV)/.bench-installed
+	$(PY) bench/loadtest.py $(LOADTEST_ARGS)
+
+# Soak and fault injection (bench/README.md): the member mix for 10 minutes against web +
+# worker + beat, with a worker killed, Redis stopped and PostgreSQL connections cut during the
+# load. SOAK_ARGS=--quick for 2 minutes.
+SOAK_ARGS ?=
+soak: $(VENV)/.bench-installed
+	$(PY) bench/soak.py $(SOAK_ARGS)
+
+# Two gunicorn instances, two Celery workers and one beat on one machine (docs/deploy.md),
+# on PostgreSQL and Redis with the large demo data; prints the URLs, Ctrl-C stops everything.
+SCALE_ARGS ?=
+scale-demo: venv
+	$(PY) bench/scale_demo.py $(SCALE_ARGS)
 
 clean:
 	rm -rf var/causerie.sqlite3* var/mail var/static

@@ -58,3 +58,11 @@ class SignupForm(AllauthSignupForm):
                 {"tabindex": "-1", "autocomplete": "off", "aria-hidden": "true"}
             )
             honeypot.label = ""
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=80,
+        help_text=_("What will use it, such as “CRM sync” or “my phone”."),
+    )

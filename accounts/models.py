@@ -121,3 +121,24 @@ class TrustLevelChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.old_level} -> {self.new_level}"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 digest of the key is stored: the key is shown once,
+    when it is created, and a leaked database does not leak working tokens."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    key_digest = models.CharField(max_length=64, unique=True)
+    # The first characters of the key, so a member can tell their tokens apart.
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.name} ({self.prefix}…)"

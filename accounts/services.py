@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from accounts.models import TrustLevel, TrustLevelChange, User, UserStats
+from accounts.models import ApiToken, TrustLevel, TrustLevelChange, User, UserStats
 from accounts.roles import ROLE_PERMISSIONS, Role
 from accounts.trust import trust_level_for
 from accounts.validators import username_validator
@@ -189,3 +189,62 @@ def trust_levels_promote(*, batch_size: int = 1000) -> int:
                             reason="automatic promotion",
                         )
                         promoted += 1
+
+
+API_TOKENS_PER_MEMBER = 20
+_API_TOKEN_TOUCH_SECONDS = 60
+
+
+def api_token_digest(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``actor`` and return it with its key, which is not stored and cannot
+    be shown again."""
+    import secrets
+
+    if not actor.is_authenticated or not actor.is_active:
+        raise PermissionDenied(_("Log in to create an API token."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name, such as the script using it.")})
+    if len(name) > 80:
+        raise ValidationError({"name": _("A token name has at most 80 characters.")})
+    # Lock the member's row so two simultaneous requests cannot both pass the count.
+    User.objects.select_for_update().filter(pk=actor.pk).first()
+    if ApiToken.objects.filter(user=actor).count() >= API_TOKENS_PER_MEMBER:
+        raise ValidationError(
+            _("You have %(count)d tokens, the most allowed: revoke one first.")
+            % {"count": API_TOKENS_PER_MEMBER}
+        )
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor, name=name, key_digest=api_token_digest(key), prefix=key[:8]
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
+    """Delete ``token``; only its owner may."""
+    if token.user_id != actor.pk:
+        raise PermissionDenied(_("This token is not yours."))
+    token.delete()
+
+
+def api_token_authenticate(*, key: str) -> User | None:
+    """Return the active member owning ``key``, or None. Records the last use at most once a
+    minute, so a busy script does not write on every request."""
+    token = ApiToken.objects.select_related("user").filter(key_digest=api_token_digest(key)).first()
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > (
+        _API_TOKEN_TOUCH_SECONDS
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -5,14 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions, selectors, services
-from accounts.forms import ProfileForm, TrustLevelForm
-from accounts.models import TrustLevel
+from accounts.forms import ApiTokenForm, ProfileForm, TrustLevelForm
+from accounts.models import ApiToken, TrustLevel
 from accounts.profile import profile_sections
 from accounts.trust import missing_for
 
@@ -86,3 +86,43 @@ def trust_level_change(request: HttpRequest, username: str) -> HttpResponse:
     )
     messages.success(request, _("Trust level updated."))
     return redirect(member)
+
+
+@login_required
+def api_tokens_page(request: HttpRequest) -> HttpResponse:
+    """List the member's API tokens and create one; a new key is shown once, on this response."""
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_key = services.api_token_create(
+                actor=request.user, name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)  # a field's error goes to its field, others on top
+        else:
+            form = ApiTokenForm()
+            messages.success(
+                request, _("Token “%(name)s” created. Copy it now.") % {"name": token.name}
+            )
+    response = render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": ApiToken.objects.filter(user=request.user),
+        },
+    )
+    # The page may show a secret: keep it out of every cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("accounts:api_tokens")

@@ -175,15 +175,23 @@ class Topic(models.Model):
         verbose_name_plural = _("topics")
         indexes = [
             # Every list sort is an index scan over visible topics (see bench/README.md).
+            # Latest: pinned everywhere first (also walked, past its pinned entries, for a
+            # category spanning subcategories: see selectors.topic_list_pinned_first).
             models.Index(
-                fields=["-last_activity_at"],
-                name="topic_latest_visible",
+                fields=["-pinned_globally", "-last_activity_at", "-id"],
+                name="topic_latest_pinned_visible",
                 condition=Q(state="visible"),
             ),
             models.Index(
-                fields=["category", "-last_activity_at"],
-                name="topic_cat_latest_visible",
+                fields=["category", "-last_activity_at", "-id"],
+                name="topic_cat_latest_id_visible",
                 condition=Q(state="visible"),
+            ),
+            # The few pinned topics of a category page, read apart from the others.
+            models.Index(
+                fields=["category"],
+                name="topic_pinned_visible",
+                condition=Q(state="visible") & (Q(pinned=True) | Q(pinned_globally=True)),
             ),
             models.Index(
                 fields=["-created_at"], name="topic_new_visible", condition=Q(state="visible")

@@ -27,6 +27,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
@@ -133,6 +134,44 @@ def _with_read_positions(topics: QuerySet[Topic], user: AnyUser) -> QuerySet[Top
     )
 
 
+def _visible_topics(
+    *,
+    category: Category | None,
+    tag: Tag | str | None,
+    author: User | None,
+    kind: str | None,
+    filters: dict[str, Any] | None,
+) -> QuerySet[Topic]:
+    """Visible topics narrowed by the list's scope and filters (no ordering yet)."""
+    topics = Topic.objects.filter(state=ContentState.VISIBLE)
+    if category is not None:
+        # Ids rather than a join on the parent: `category_id IN (…)` lets PostgreSQL walk the
+        # (category, last activity) index. The children are prefetched on the category, so
+        # the page's subcategory list costs no second query.
+        prefetch_related_objects([category], "children")
+        ids = [category.pk, *(child.pk for child in category.children.all())]
+        topics = topics.filter(category_id__in=ids)
+    if tag is not None:
+        topics = topics.filter(tags__slug=tag if isinstance(tag, str) else tag.slug)
+    if author is not None:
+        topics = topics.filter(author=author)
+    if kind:
+        topics = topics.filter(kind=kind)
+    if filters:
+        from community.filters import TopicFilterSet
+
+        topics = TopicFilterSet(data=filters, queryset=topics).qs
+    return topics
+
+
+def _pinned_here(category: Category | None) -> Q:
+    """Pinned on this list: pinned everywhere, or pinned in the category being listed."""
+    pinned_here = Q(pinned_globally=True)
+    if category is not None:
+        pinned_here |= Q(pinned=True, category=category)
+    return pinned_here
+
+
 def topic_list(
     *,
     user: AnyUser,
@@ -153,30 +192,22 @@ def topic_list(
     accepted answer, newest first). ``filters`` is the data of :class:`TopicFilterSet`
     (invalid values are ignored). Each topic has ``category``, ``author`` and ``tags``
     loaded, plus ``is_pinned_here``, ``last_read_number`` and ``unread_count`` annotations.
-    Costs: one query for the page plus one for the tags (plus the paginator's COUNT)."""
-    topics = Topic.objects.filter(state=ContentState.VISIBLE)
-    if category is not None:
-        topics = topics.filter(Q(category=category) | Q(category__parent=category))
-    if tag is not None:
-        topics = topics.filter(tags__slug=tag if isinstance(tag, str) else tag.slug)
-    if author is not None:
-        topics = topics.filter(author=author)
-    if kind:
-        topics = topics.filter(kind=kind)
-    if filters:
-        from community.filters import TopicFilterSet
+    Costs: one query for the page plus one for the tags (plus the paginator's COUNT).
 
-        topics = TopicFilterSet(data=filters, queryset=topics).qs
-
-    pinned_here = Q(pinned_globally=True)
-    if category is not None:
-        pinned_here |= Q(pinned=True, category=category)
-    topics = topics.annotate(
-        is_pinned_here=ExpressionWrapper(pinned_here, output_field=BooleanField())
+    A category's ``latest`` list sorts on an expression no index can serve; pages should
+    read it through :func:`topic_list_pinned_first` (same rows, same order, index scans)."""
+    topics = _visible_topics(
+        category=category, tag=tag, author=author, kind=kind, filters=filters
+    ).annotate(
+        is_pinned_here=ExpressionWrapper(_pinned_here(category), output_field=BooleanField())
     )
 
     ordering = ordering if ordering in TOPIC_ORDERINGS else "latest"
-    if ordering == "latest":
+    if ordering == "latest" and category is None:
+        # Pinned here is pinned everywhere: a plain column, so the index
+        # topic_latest_pinned_visible serves the sort (see bench/README.md).
+        topics = topics.order_by("-pinned_globally", "-last_activity_at", "-pk")
+    elif ordering == "latest":
         topics = topics.order_by("-is_pinned_here", "-last_activity_at", "-pk")
     elif ordering == "new":
         topics = topics.order_by("-created_at", "-pk")
@@ -196,6 +227,74 @@ def topic_list(
 
     topics = topics.select_related("category", "author").prefetch_related("tags")
     return _with_read_positions(topics, user)
+
+
+class PinnedFirst:
+    """A ``latest`` list read as two index-friendly queries: the few topics pinned here,
+    then all the others by last activity — the rows and order of the single query that
+    sorts on "pinned here", without its sort over every visible topic.
+
+    Sliceable and iterable like that queryset (what ``ListPage`` and Django's ``Paginator``
+    need). A slice costs one query for the pinned topics (once per object), one for the
+    others it needs and one for the tags of all its rows."""
+
+    def __init__(self, *, pinned: QuerySet[Topic], others: QuerySet[Topic]):
+        self._pinned_query = pinned
+        self._others = others
+        self._pinned: list[Topic] | None = None
+
+    def _pinned_topics(self) -> list[Topic]:
+        if self._pinned is None:
+            self._pinned = list(self._pinned_query)
+        return self._pinned
+
+    def count(self) -> int:
+        return len(self._pinned_topics()) + self._others.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[0:])
+
+    def __getitem__(self, index: int | slice) -> Topic | list[Topic]:
+        if isinstance(index, int):
+            if index < 0:
+                raise IndexError("negative indexing is not supported")
+            rows = self[index : index + 1]
+            if not rows:
+                raise IndexError("topic list index out of range")
+            return rows[0]
+        start, stop = index.start or 0, index.stop
+        if index.step not in (None, 1) or start < 0 or (stop is not None and stop < 0):
+            raise ValueError("only forward slices without a step are supported")
+        pinned = self._pinned_topics()
+        rows = pinned[start:stop]
+        if stop is None or stop > len(pinned):
+            first = max(start - len(pinned), 0)
+            last = None if stop is None else stop - len(pinned)
+            rows += list(self._others[first:last])
+        prefetch_related_objects(rows, "tags")
+        return rows
+
+
+def topic_list_pinned_first(
+    *, user: AnyUser, category: Category | None = None, ordering: str = "latest", **scope: Any
+) -> QuerySet[Topic] | PinnedFirst:
+    """What :func:`topic_list` returns (``scope``: its ``tag``, ``period``, ``author``,
+    ``kind`` and ``filters``), shaped for a page: a category's ``latest`` list comes as
+    :class:`PinnedFirst` (its pinned topics, then the others along the index on (category,
+    last activity)); every other list is :func:`topic_list`'s queryset, whose sort an index
+    already serves."""
+    arguments = {"user": user, "category": category, "ordering": ordering, **scope}
+    if category is None or (ordering if ordering in TOPIC_ORDERINGS else "latest") != "latest":
+        return topic_list(**arguments)
+    topics = topic_list(**arguments).prefetch_related(None)
+    pinned_here = _pinned_here(category)
+    return PinnedFirst(
+        pinned=topics.filter(pinned_here),
+        others=topics.exclude(pinned_here).order_by("-last_activity_at", "-pk"),
+    )
 
 
 def topic_get_for_user(*, user: AnyUser, topic_id: int | str) -> Topic:

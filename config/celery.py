@@ -48,10 +48,37 @@ app.conf.beat_schedule = {
         "task": "notifications.deliveries_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    # Webhook safety net: due deliveries whose task was lost or outlived the broker's
+    # visibility timeout are published again (retries themselves are countdown tasks).
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": 60.0,
+    },
     # Daily and weekly digests, each at the hour its member chose in their own time zone.
     "notifications-send-digests": {
         "task": "notifications.send_digests",
         "schedule": crontab(minute=2),
+    },
+    # Insights: yesterday's metrics once it is over, today's hourly for a fresh dashboard, and
+    # the weekly report to the chosen staff on Monday mornings.
+    "insights-metrics-yesterday": {
+        "task": "insights.metrics_compute_day",
+        "schedule": crontab(minute=20, hour=0),
+    },
+    "insights-metrics-today": {
+        "task": "insights.metrics_compute_day",
+        "schedule": crontab(minute=40),
+        "kwargs": {"today": True},
+    },
+    "insights-weekly-report": {
+        "task": "insights.weekly_report_send",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+    # E-reputation watch: a watched term's mentions or a category's flags far above their
+    # baseline raise one alert per spike (insights/watch.py).
+    "insights-watch-spikes": {
+        "task": "insights.watch_spikes_check",
+        "schedule": crontab(minute="*/15"),
     },
 }
 

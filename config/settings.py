@@ -82,11 +82,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "community",
     "ideas",
     "moderation",
     "notifications",
+    "webhooks",
     "insights",
     "demo",  # the demo-data generator; it depends on every app, so it comes last
 ]
@@ -155,13 +159,31 @@ else:
             },
         }
     }
+# Read replica (config/db_router.py, docs/deploy.md): safe web requests read from it, writes,
+# tasks, commands and a client's requests for DATABASE_REPLICA_PIN_SECONDS after it wrote use
+# the primary. In tests the replica mirrors `default` (one test database).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_URL and DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
+    DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 5)
+    # Outside SessionMiddleware, so that the session it saves counts as a write.
+    MIDDLEWARE.insert(1, "config.db_router.ReplicaMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
+# Redis down must not mean a site down: config.cache.TolerantRedisCache is Django's RedisCache
+# answering as an empty cache while Redis is unreachable (allauth's rate limits and DRF's
+# throttle would otherwise answer 500); see its docstring for what each call does then.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "causerie"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -173,7 +195,7 @@ else:
 # --- Authentication (django-allauth, current setting names) -----------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.CachedPermissionsBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -318,6 +340,69 @@ LOGGING = {
         # Eager tasks would log every execution inside the web process (and the demo seed).
         "celery.app.trace": {"level": "INFO" if not CELERY_TASK_ALWAYS_EAGER else "WARNING"},
     },
+}
+
+# --- REST API (config/api/, each app's api.py) -------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Tokens for integrations, session for the site's own pages (DRF enforces CSRF on it).
+        # The token class comes first: its WWW-Authenticate header turns "not logged in" into 401.
+        "config.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.throttling.TrustLevelThrottle"],
+    "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per minute through the API, by trust level ("anon" for visitors). Staff roles count
+# as the highest level. Services keep their own daily limits (topics, posts, votes) on top.
+API_THROTTLE_RATES = {
+    "anon": env("API_THROTTLE_ANON", "60/min"),
+    0: env("API_THROTTLE_TL0", "60/min"),
+    1: env("API_THROTTLE_TL1", "120/min"),
+    2: env("API_THROTTLE_TL2", "240/min"),
+    3: env("API_THROTTLE_TL3", "480/min"),
+    4: env("API_THROTTLE_TL4", "960/min"),
+}
+API_MAX_PAGE_SIZE = 100
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Causerie API",
+    "DESCRIPTION": (
+        "The community over HTTP: members, moderators and integrations use the same rules as "
+        "the web pages. Authenticate with `Authorization: Token <token>` "
+        "(POST /api/v1/auth/token/)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("status", "kind") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "IdeaStatusEnum": "ideas.models.IdeaStatus",
+        "FlagStatusEnum": "moderation.models.FlagStatus",
+        "ReviewItemStatusEnum": "moderation.models.ItemStatus",
+        "ReviewItemKindEnum": "moderation.models.ItemKind",
+        "TopicKindEnum": "community.models.TopicKind",
+        "ContentStateEnum": "community.models.ContentState",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
+        "TopicKindEnum": "community.models.TopicKind",
+    },
+    # Assets from drf-spectacular-sidecar: nothing loads from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # 429 (throttles) on every operation, 401 on those needing authentication: once, there.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.postprocess_error_responses",
+    ],
 }
 
 # --- Causerie ---------------------------------------------------------------------------------

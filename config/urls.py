@@ -1,9 +1,14 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
 from config.health import healthz
+
+# The admin logs in through allauth's form, so its rate limits (failed log-ins per IP address and
+# per account), e-mail verification and two-factor authentication guard the admin too.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -16,6 +21,9 @@ urlpatterns = [
     path("", include("community.urls")),
     path("", include("ideas.urls")),
     path("mod/", include("moderation.urls")),
+    path("insights/", include("insights.urls")),
+    path("webhooks/", include("webhooks.urls")),
+    path("api/", include("config.api.urls")),
     path("", include("moderation.public_urls")),
 ]
 

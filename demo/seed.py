@@ -25,6 +25,7 @@ from accounts import services as account_services
 from accounts.models import TrustLevel, User
 from accounts.roles import Role
 from ideas.demo import seed_ideas
+from insights.demo import seed_insights
 
 DEMO_PASSWORD = "causerie-demo"
 
@@ -1813,7 +1814,7 @@ WHERE p.topic_id = t.id AND p.search_vector IS NULL
 """
 
 
-STEPS: list[Callable[..., None]] = [seed_people, seed_community, seed_ideas]
+STEPS: list[Callable[..., None]] = [seed_people, seed_community, seed_ideas, seed_insights]
 
 
 def seed(*, size: str = "small", progress: Callable[[str], None] = print) -> None:

@@ -22,7 +22,11 @@ _IDEA_REF_RE = re.compile(r"(?:/ideas/|/t/|#)?(\d{1,18})")
 
 
 class _Form(forms.Form):
-    label_suffix = ""  # labels stand above their fields: no colon
+    def __init__(self, *args, **kwargs):
+        # Labels stand above their fields: no colon. (A class attribute would not do: the
+        # form's __init__ sets label_suffix to ":" unless it is passed.)
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class _Categories:
@@ -111,6 +115,12 @@ class MergeForm(_Form):
         max_length=conf.RESPONSE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, **kwargs):
+        # Shown on the idea page next to the status form, which also has a "response": ids of
+        # their own keep each label tied to its field.
+        kwargs.setdefault("auto_id", "id_merge_%s")
+        super().__init__(*args, **kwargs)
 
     def clean_target(self) -> int:
         value = self.cleaned_data["target"].strip()

@@ -54,6 +54,9 @@ _RESTRICTIONS_ATTR = "_moderation_restrictions"
 _restrictions_epoch = [0]
 RESTRICTIONS_CACHE_KEY = "moderation:restrictions:{user_id}"
 RESTRICTIONS_CACHE_SECONDS = 60
+# A member's sanction version: moved on by every sanction change, kept longer than any answer.
+RESTRICTIONS_VERSION_KEY = "moderation:restrictions-version:{user_id}"
+RESTRICTIONS_VERSION_SECONDS = 24 * 3600
 
 #: Actions a category moderator may take on an item of their category.
 CATEGORY_ACTIONS = frozenset(
@@ -135,35 +138,54 @@ def restrictions_for_member_id(member_id: int) -> Restrictions:
     )
 
 
-def _shared_get(member_id: int) -> Restrictions | None:
+def _shared_get(member_id: int) -> tuple[Restrictions | None, int]:
+    """The shared cached answer (None: none, or one written before the member's last
+    sanction change) and the member's current sanction version, in one round trip."""
+    keys = (
+        RESTRICTIONS_CACHE_KEY.format(user_id=member_id),
+        RESTRICTIONS_VERSION_KEY.format(user_id=member_id),
+    )
     try:
-        cached = cache.get(RESTRICTIONS_CACHE_KEY.format(user_id=member_id))
+        found = cache.get_many(keys)
     except Exception:  # a cache outage must not break pages: ask the database
         logger.warning("cache unavailable, restrictions of %s read from the database", member_id)
-        return None
+        return None, -1
+    cached, version = found.get(keys[0]), found.get(keys[1], 0)
+    if not isinstance(cached, dict) or cached.get("version", 0) != version:
+        return None, version
     try:
-        return Restrictions(**cached) if isinstance(cached, dict) else None
+        return Restrictions(**{k: v for k, v in cached.items() if k != "version"}), version
     except TypeError:  # cached by another version of this code: ask the database
-        return None
+        return None, version
 
 
-def _shared_set(member_id: int, restrictions: Restrictions) -> None:
+def _shared_set(member_id: int, restrictions: Restrictions, version: int) -> None:
+    """Cache an answer read from the database, tagged with the sanction version seen *before*
+    that read: if a sanction changed since, the tag no longer matches and readers ignore
+    it — a request racing a new silence cannot leave the old answer for a minute."""
+    if version < 0:
+        return  # the cache is down
     with contextlib.suppress(Exception):  # the answer is right, only not cached
         cache.set(
             RESTRICTIONS_CACHE_KEY.format(user_id=member_id),
-            dataclasses.asdict(restrictions),
+            {**dataclasses.asdict(restrictions), "version": version},
             RESTRICTIONS_CACHE_SECONDS,
         )
 
 
 def restrictions_cache_forget(member_id: int) -> None:
-    """Drop the shared cached answer now and again when the transaction commits (a request
-    may have cached the old answer in between)."""
+    """Drop the shared cached answer now and again when the transaction commits, each time
+    moving the member's sanction version on, so that an answer read before the commit and
+    cached after it is never used."""
 
     def forget() -> None:
         _restrictions_epoch[0] += 1
+        version_key = RESTRICTIONS_VERSION_KEY.format(user_id=member_id)
         with contextlib.suppress(Exception):  # a cache outage only delays the change
             cache.delete(RESTRICTIONS_CACHE_KEY.format(user_id=member_id))
+            if not cache.add(version_key, 1, RESTRICTIONS_VERSION_SECONDS):
+                cache.incr(version_key)
+                cache.touch(version_key, RESTRICTIONS_VERSION_SECONDS)
 
     forget()
     transaction.on_commit(forget)
@@ -186,7 +208,7 @@ def member_restrictions(user: AnyUser, *, refresh: bool = False) -> Restrictions
         return Restrictions()
     now = timezone.now()
     if not refresh:
-        cached = _remembered(user) or _shared_get(user.pk)
+        cached = _remembered(user) or _shared_get(user.pk)[0]
         if cached is not None:
             cached = cached.current(now)
             _remember(user, cached)
@@ -202,10 +224,10 @@ def restrictions_for_request(user: AnyUser) -> Restrictions:
     shared cache written — outside any transaction, so never with uncommitted sanctions."""
     if not _active(user):
         return Restrictions()
-    shared = _shared_get(user.pk)
+    shared, version = _shared_get(user.pk)
     if shared is None:
         shared = restrictions_for_member_id(user.pk)
-        _shared_set(user.pk, shared)
+        _shared_set(user.pk, shared, version)
     restrictions = shared.current(timezone.now())
     _remember(user, restrictions)
     return restrictions

@@ -228,15 +228,11 @@ def _pending_flags_prefetch(to_attr: str = "pending_flags") -> Prefetch:
     )
 
 
-def review_queue(*, user: AnyUser, filters: Mapping[str, Any] | None = None) -> ReviewQueuePage:
-    """One page of the review queue, ranked by score then age (oldest first), with counts of
-    items per flag reason. Each item carries ``pending_flags`` (flagger and their record
-    loaded) and its post, topic, category, author and claimer.
-
-    Costs the same handful of queries for 3 items or 10,000 (see the query-budget tests)."""
-    _require_reviewer(user)
-    filters = QueueFilters.from_mapping(filters)
-    now = timezone.now()
+def _queue_filtered(
+    user: User, filters: QueueFilters, now: dt.datetime
+) -> tuple[QuerySet[ReviewItem], QuerySet[ReviewItem]]:
+    """The scoped items matching ``filters``, and the same without the reason filter (the
+    counts by reason are taken on that one)."""
     base = _scope(user, ReviewItem.objects.all())
     if filters.status != "all":
         base = base.filter(status=filters.status)
@@ -267,13 +263,44 @@ def review_queue(*, user: AnyUser, filters: Mapping[str, Any] | None = None) -> 
                 )
             )
         )
+    return base, unfiltered_by_reason
+
+
+QUEUE_ORDERING = ("-score", "pending_since", "pk")
+
+
+def review_queue_items(
+    *, user: AnyUser, filters: Mapping[str, Any] | None = None
+) -> QuerySet[ReviewItem]:
+    """The review queue as a lazy queryset (for the API's cursor pagination): the items
+    ``user`` may review matching ``filters``, ranked as :func:`review_queue` ranks them,
+    each with ``pending_flags`` and its post, topic, category, author and claimer loaded.
+    Two queries a page. ``PermissionDenied`` for anybody but moderators."""
+    _require_reviewer(user)
+    items, _unfiltered = _queue_filtered(user, QueueFilters.from_mapping(filters), timezone.now())
+    return (
+        items.select_related("post", "topic", "category", "author", "member", "claimed_by")
+        .prefetch_related(_pending_flags_prefetch())
+        .order_by(*QUEUE_ORDERING)
+    )
+
+
+def review_queue(*, user: AnyUser, filters: Mapping[str, Any] | None = None) -> ReviewQueuePage:
+    """One page of the review queue, ranked by score then age (oldest first), with counts of
+    items per flag reason. Each item carries ``pending_flags`` (flagger and their record
+    loaded) and its post, topic, category, author and claimer.
+
+    Costs the same handful of queries for 3 items or 10,000 (see the query-budget tests)."""
+    _require_reviewer(user)
+    filters = QueueFilters.from_mapping(filters)
+    base, unfiltered_by_reason = _queue_filtered(user, filters, timezone.now())
     page_size = int(conf.QUEUE_PAGE_SIZE)
     page = max(int(filters.page or 1), 1)
     offset = (page - 1) * page_size
     rows = list(
         base.select_related("post", "topic", "category", "author", "member", "claimed_by")
         .prefetch_related(_pending_flags_prefetch())
-        .order_by("-score", "pending_since", "pk")[offset : offset + page_size + 1]
+        .order_by(*QUEUE_ORDERING)[offset : offset + page_size + 1]
     )
     counts = dict(
         Flag.objects.filter(status=FlagStatus.PENDING, item__in=unfiltered_by_reason)
@@ -633,6 +660,38 @@ def audit_list(
     """The audit log for administrators, filtered, newest first (or oldest first)."""
     if not perms.can_view_audit(user):
         raise PermissionDenied(_("Only administrators may read the audit log."))
+    return _audit_filtered(filters)
+
+
+#: Audit actions of the administrators' own settings (coverage hours: ``can_set_coverage``),
+#: which only administrators read; every other action is part of the moderators' work.
+ADMINISTRATIVE_AUDIT_PREFIXES = ("coverage.",)
+
+
+def moderation_log(
+    *, user: AnyUser, filters: AuditFilters | Mapping[str, Any] | None = None
+) -> QuerySet[AuditEntry]:
+    """The audit log scoped as the review queue is (:func:`review_queue_items`):
+    administrators read everything (:func:`audit_list`); global moderators every entry but
+    the administrative ones (:data:`ADMINISTRATIVE_AUDIT_PREFIXES`); category moderators the
+    entries of their categories (entries about a member without content, such as sanctions
+    and moderator notes, have no category: global moderators' business). Filtered like
+    :func:`audit_list`, one query a page. ``PermissionDenied`` for anybody else."""
+    if perms.can_view_audit(user):
+        return audit_list(user=user, filters=filters)
+    if not perms.can_review_queue(user):
+        raise PermissionDenied(_("Only moderators may read the moderation log."))
+    entries = _audit_filtered(filters)
+    if perms.is_global_moderator(user):
+        for prefix in ADMINISTRATIVE_AUDIT_PREFIXES:
+            entries = entries.exclude(action__startswith=prefix)
+        return entries
+    return entries.filter(category_id__in=community_permissions.moderated_category_ids(user))
+
+
+def _audit_filtered(
+    filters: AuditFilters | Mapping[str, Any] | None,
+) -> QuerySet[AuditEntry]:
     if filters is None:
         filters = AuditFilters()
     elif not isinstance(filters, AuditFilters):

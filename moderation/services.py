@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -98,6 +98,11 @@ class FlagLimitReached(ValidationError):
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message, code="flag_limit")
         self.limit = limit
+
+
+class ItemClaimed(PermissionDenied):
+    """Another moderator holds the claim on the item: a state conflict (409 over the API),
+    a refusal on the web pages like any other ``PermissionDenied``."""
 
 
 # --- Context: actions moderation takes through community services -------------------------------
@@ -387,7 +392,7 @@ def _other_moderator_exists(item: ReviewItem, *, excluding: int) -> bool:
 def _check_reviewer(actor: User, item: ReviewItem, now: dt.datetime) -> None:
     holder = _claim_holder_id(item, now)
     if holder is not None and holder != actor.pk:
-        raise PermissionDenied(
+        raise ItemClaimed(
             _("%(name)s is already reviewing this item.") % {"name": item.claimed_by_name}
         )
     if (
@@ -408,7 +413,7 @@ def item_claim(*, actor: User, item: ReviewItem) -> ReviewItem:
     if not perms.can_moderate_item(actor, item):
         raise PermissionDenied(_("You may not moderate this item."))
     if item.status != ItemStatus.PENDING:
-        raise ValidationError(_("This item was already decided."))
+        raise ValidationError(_("This item was already decided."), code="conflict")
     now = timezone.now()
     _check_reviewer(actor, item, now)
     if item.claimed_by_id == actor.pk and _claim_holder_id(item, now) == actor.pk:
@@ -995,7 +1000,7 @@ def item_decide(
     now = timezone.now()
     _check_reviewer(actor, item, now)
     if item.status != ItemStatus.PENDING:
-        raise ValidationError(_("This item was already decided."))
+        raise ValidationError(_("This item was already decided."), code="conflict")
     why = _decision_reason(reason, rule, removal_reason)
     if action in _REASON_REQUIRED and not why.text:
         raise ValidationError({"reason": _("Give a reason: the member will read it.")})
@@ -1620,6 +1625,78 @@ def _watched_word_validate(word: WatchedWord) -> None:
         raise ValidationError({"pattern": str(exc)}) from exc
 
 
+# --- Lists community managers keep: shared by watched words, rules and removal reasons ---------
+
+
+@dataclass(frozen=True)
+class _ManagedList:
+    """One of the lists community managers keep. Who may change it is one question
+    (``perms.can_manage_moderation_lists``); the refusal and the audit trail name the list."""
+
+    audit_name: str  # the audit actions are "<audit_name>.create|update|delete"
+    refusal: str  # gettext_noop'd: translated when refused
+    describe: Callable[[Any], str]  # the entry as the audit log's target
+
+
+_WATCHED_WORDS = _ManagedList(
+    "watched_word",
+    gettext_noop("Only community managers may manage watched words."),
+    lambda word: f"watched word {word.pk}",
+)
+_RULES = _ManagedList(
+    "rule",
+    gettext_noop("Only community managers may change the guidelines."),
+    lambda rule: f"rule {rule.number}",
+)
+_REMOVAL_REASONS = _ManagedList(
+    "removal_reason",
+    gettext_noop("Only community managers may change the guidelines."),
+    lambda reason: f"removal reason {reason.pk}",
+)
+
+
+def _require_lists_manager(actor: AnyUser, managed: _ManagedList = _RULES) -> None:
+    if not perms.can_manage_moderation_lists(actor):
+        raise PermissionDenied(_(managed.refusal))
+
+
+def _refuse_unknown_fields(changes: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+
+
+def _managed_entry_audit(
+    *,
+    actor: User,
+    managed: _ManagedList,
+    verb: str,
+    entry: Any,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> None:
+    _audit(
+        actor=actor,
+        action=f"{managed.audit_name}.{verb}",
+        target_repr=managed.describe(entry),
+        before=before,
+        after=after,
+    )
+
+
+def _managed_entry_delete(
+    *, actor: User, managed: _ManagedList, entry: Any, before: Mapping[str, Any]
+) -> None:
+    """Check, audit (with what the entry was), then delete the entry."""
+    _require_lists_manager(actor, managed)
+    _managed_entry_audit(actor=actor, managed=managed, verb="delete", entry=entry, before=before)
+    type(entry).objects.filter(pk=entry.pk).delete()
+
+
+def _watched_word_snapshot(word: WatchedWord) -> dict[str, Any]:
+    return {"pattern": word.pattern, "regex": word.is_regex, "action": word.action}
+
+
 @transaction.atomic
 def watched_word_create(
     *,
@@ -1632,8 +1709,7 @@ def watched_word_create(
 ) -> WatchedWord:
     """Add a watched word or regular expression (refused when unsafe, see
     ``moderation.watched_words``)."""
-    if not perms.can_manage_moderation_lists(actor):
-        raise PermissionDenied(_("Only community managers may manage watched words."))
+    _require_lists_manager(actor, _WATCHED_WORDS)
     word = WatchedWord(
         pattern=pattern,
         action=action,
@@ -1647,11 +1723,12 @@ def watched_word_create(
     if WatchedWord.objects.filter(pattern=word.pattern, is_regex=word.is_regex).exists():
         raise ValidationError({"pattern": _("This word is already watched.")})
     word.save()
-    _audit(
+    _managed_entry_audit(
         actor=actor,
-        action="watched_word.create",
-        target_repr=f"watched word {word.pk}",
-        after={"pattern": word.pattern, "regex": word.is_regex, "action": word.action},
+        managed=_WATCHED_WORDS,
+        verb="create",
+        entry=word,
+        after=_watched_word_snapshot(word),
     )
     return word
 
@@ -1660,14 +1737,12 @@ def watched_word_create(
 def watched_word_update(*, actor: User, word: WatchedWord, **changes: Any) -> WatchedWord:
     """Change a watched word's ``pattern``, ``action``, ``is_regex``, ``replacement`` or
     ``case_sensitive``."""
-    if not perms.can_manage_moderation_lists(actor):
-        raise PermissionDenied(_("Only community managers may manage watched words."))
-    allowed = {"pattern", "action", "is_regex", "replacement", "case_sensitive"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    _require_lists_manager(actor, _WATCHED_WORDS)
+    _refuse_unknown_fields(
+        changes, {"pattern", "action", "is_regex", "replacement", "case_sensitive"}
+    )
     word = WatchedWord.objects.select_for_update().get(pk=word.pk)
-    before = {"pattern": word.pattern, "regex": word.is_regex, "action": word.action}
+    before = _watched_word_snapshot(word)
     for name, value in changes.items():
         setattr(word, name, value)
     _watched_word_validate(word)
@@ -1676,27 +1751,22 @@ def watched_word_update(*, actor: User, word: WatchedWord, **changes: Any) -> Wa
             word.save()
     except IntegrityError as exc:
         raise ValidationError({"pattern": _("This word is already watched.")}) from exc
-    _audit(
+    _managed_entry_audit(
         actor=actor,
-        action="watched_word.update",
-        target_repr=f"watched word {word.pk}",
+        managed=_WATCHED_WORDS,
+        verb="update",
+        entry=word,
         before=before,
-        after={"pattern": word.pattern, "regex": word.is_regex, "action": word.action},
+        after=_watched_word_snapshot(word),
     )
     return word
 
 
 @transaction.atomic
 def watched_word_delete(*, actor: User, word: WatchedWord) -> None:
-    if not perms.can_manage_moderation_lists(actor):
-        raise PermissionDenied(_("Only community managers may manage watched words."))
-    _audit(
-        actor=actor,
-        action="watched_word.delete",
-        target_repr=f"watched word {word.pk}",
-        before={"pattern": word.pattern, "regex": word.is_regex, "action": word.action},
+    _managed_entry_delete(
+        actor=actor, managed=_WATCHED_WORDS, entry=word, before=_watched_word_snapshot(word)
     )
-    WatchedWord.objects.filter(pk=word.pk).delete()
 
 
 @dataclass(frozen=True)
@@ -1711,8 +1781,7 @@ def watched_words_test(
 ) -> WatchedWordsTest:
     """The "test this text" box: what the stored rules (or a candidate ``pattern``, checked
     as if it were saved) would do to ``text``. Raises ValidationError for an unsafe pattern."""
-    if not perms.can_manage_moderation_lists(actor):
-        raise PermissionDenied(_("Only community managers may manage watched words."))
+    _require_lists_manager(actor, _WATCHED_WORDS)
     text = str(text or "")[:50_000]
     if pattern is not None:
         try:
@@ -1738,16 +1807,11 @@ def watched_words_test(
 # --- Community rules and removal reasons ----------------------------------------------------------
 
 
-def _require_lists_manager(actor: AnyUser) -> None:
-    if not perms.can_manage_moderation_lists(actor):
-        raise PermissionDenied(_("Only community managers may change the guidelines."))
-
-
 @transaction.atomic
 def community_rule_create(
     *, actor: User, number: int, title: str, description: str = ""
 ) -> CommunityRule:
-    _require_lists_manager(actor)
+    _require_lists_manager(actor, _RULES)
     rule = CommunityRule(
         number=number, title=_clean(title, 200), description=_clean(description, 4000)
     )
@@ -1757,10 +1821,11 @@ def community_rule_create(
         raise ValidationError({"number": _("Another rule has this number.")})
     rule.full_clean()
     rule.save()
-    _audit(
+    _managed_entry_audit(
         actor=actor,
-        action="rule.create",
-        target_repr=f"rule {rule.number}",
+        managed=_RULES,
+        verb="create",
+        entry=rule,
         after={"number": rule.number, "title": rule.title},
     )
     return rule
@@ -1769,10 +1834,8 @@ def community_rule_create(
 @transaction.atomic
 def community_rule_update(*, actor: User, rule: CommunityRule, **changes: Any) -> CommunityRule:
     """Change a rule's ``number``, ``title``, ``description`` or ``active``."""
-    _require_lists_manager(actor)
-    unknown = set(changes) - {"number", "title", "description", "active"}
-    if unknown:
-        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    _require_lists_manager(actor, _RULES)
+    _refuse_unknown_fields(changes, {"number", "title", "description", "active"})
     rule = CommunityRule.objects.select_for_update().get(pk=rule.pk)
     before = {"number": rule.number, "title": rule.title, "active": rule.active}
     for name, value in changes.items():
@@ -1781,10 +1844,11 @@ def community_rule_update(*, actor: User, rule: CommunityRule, **changes: Any) -
         raise ValidationError({"number": _("Another rule has this number.")})
     rule.full_clean()
     rule.save()
-    _audit(
+    _managed_entry_audit(
         actor=actor,
-        action="rule.update",
-        target_repr=f"rule {rule.number}",
+        managed=_RULES,
+        verb="update",
+        entry=rule,
         before=before,
         after={"number": rule.number, "title": rule.title, "active": rule.active},
     )
@@ -1794,14 +1858,12 @@ def community_rule_update(*, actor: User, rule: CommunityRule, **changes: Any) -
 @transaction.atomic
 def community_rule_delete(*, actor: User, rule: CommunityRule) -> None:
     """Delete a rule (decisions that cited it keep its number and title in the audit log)."""
-    _require_lists_manager(actor)
-    _audit(
+    _managed_entry_delete(
         actor=actor,
-        action="rule.delete",
-        target_repr=f"rule {rule.number}",
+        managed=_RULES,
+        entry=rule,
         before={"number": rule.number, "title": rule.title},
     )
-    CommunityRule.objects.filter(pk=rule.pk).delete()
 
 
 @transaction.atomic
@@ -1813,16 +1875,17 @@ def removal_reason_create(
     rule: CommunityRule | None = None,
     position: int = 0,
 ) -> RemovalReason:
-    _require_lists_manager(actor)
+    _require_lists_manager(actor, _REMOVAL_REASONS)
     reason = RemovalReason(
         title=_clean(title, 120), message=_clean(message, 2000), rule=rule, position=position
     )
     reason.full_clean()
     reason.save()
-    _audit(
+    _managed_entry_audit(
         actor=actor,
-        action="removal_reason.create",
-        target_repr=f"removal reason {reason.pk}",
+        managed=_REMOVAL_REASONS,
+        verb="create",
+        entry=reason,
         after={"title": reason.title},
     )
     return reason
@@ -1831,20 +1894,19 @@ def removal_reason_create(
 @transaction.atomic
 def removal_reason_update(*, actor: User, reason: RemovalReason, **changes: Any) -> RemovalReason:
     """Change a removal reason's ``title``, ``message``, ``rule``, ``position`` or ``active``."""
-    _require_lists_manager(actor)
-    unknown = set(changes) - {"title", "message", "rule", "position", "active"}
-    if unknown:
-        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    _require_lists_manager(actor, _REMOVAL_REASONS)
+    _refuse_unknown_fields(changes, {"title", "message", "rule", "position", "active"})
     reason = RemovalReason.objects.select_for_update().get(pk=reason.pk)
     before = {"title": reason.title, "active": reason.active}
     for name, value in changes.items():
         setattr(reason, name, value)
     reason.full_clean()
     reason.save()
-    _audit(
+    _managed_entry_audit(
         actor=actor,
-        action="removal_reason.update",
-        target_repr=f"removal reason {reason.pk}",
+        managed=_REMOVAL_REASONS,
+        verb="update",
+        entry=reason,
         before=before,
         after={"title": reason.title, "active": reason.active},
     )
@@ -1853,14 +1915,9 @@ def removal_reason_update(*, actor: User, reason: RemovalReason, **changes: Any)
 
 @transaction.atomic
 def removal_reason_delete(*, actor: User, reason: RemovalReason) -> None:
-    _require_lists_manager(actor)
-    _audit(
-        actor=actor,
-        action="removal_reason.delete",
-        target_repr=f"removal reason {reason.pk}",
-        before={"title": reason.title},
+    _managed_entry_delete(
+        actor=actor, managed=_REMOVAL_REASONS, entry=reason, before={"title": reason.title}
     )
-    RemovalReason.objects.filter(pk=reason.pk).delete()
 
 
 @transaction.atomic

@@ -14,6 +14,8 @@ posts the same forms a mouse would, so the page also works without JavaScript.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import functools
 from collections.abc import Callable
 
@@ -22,10 +24,13 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -33,7 +38,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from community import selectors as community_selectors
-from community.models import Category
+from community.links import UrlPattern
+from community.models import Category, ContentState
 from moderation import coverage, selectors, services
 from moderation import permissions as perms
 from moderation.forms import (
@@ -51,7 +57,18 @@ from moderation.forms import (
     WatchedWordsTestForm,
     coverage_initial,
 )
-from moderation.models import Appeal, CommunityRule, RemovalReason, ReviewItem, WatchedWord
+from moderation.models import (
+    Action,
+    Appeal,
+    CommunityRule,
+    FlagReason,
+    FlagStatus,
+    ItemKind,
+    RemovalReason,
+    ReviewItem,
+    Sanction,
+    WatchedWord,
+)
 
 
 def _signed_in(view: Callable) -> Callable:
@@ -151,6 +168,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         user=request.user, filters=form.filters() if form.is_bound else None
     )
     removal_reasons = list(selectors.removal_reasons_list(user=request.user))
+    # Each pattern reversed once for the page's 50 rows (community.links).
+    item_url, claim_url = (
+        UrlPattern("moderation:item", ints=1),
+        UrlPattern("moderation:item_claim", ints=1),
+    )
+    for item in page.items:
+        item.url, item.claim_url = item_url.fill(item.pk), claim_url.fill(item.pk)
     return render(
         request,
         "moderation/queue.html",
@@ -161,6 +185,11 @@ def queue(request: HttpRequest) -> HttpResponse:
                 item_ids=[item.pk for item in page.items], removal_reasons=removal_reasons
             ),
             "removal_reasons": removal_reasons,
+            # The navigation's counts per reason, with the reasons' words (not their codes).
+            "reason_counts": [
+                (reason, FlagReason(reason).label, count)
+                for reason, count in page.counts_by_reason.items()
+            ],
             "nav": "mod",
             "query": request.GET.urlencode(),
         },
@@ -338,6 +367,148 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: What each audit action code means, for the audit log page (the codes stay in the data
+#: and in the filter; ``item.<action>`` and ``sanction.<kind>`` follow the models' choices).
+AUDIT_ACTION_LABELS = {
+    "appeal.file": gettext_lazy("Appeal filed"),
+    "appeal.granted": gettext_lazy("Appeal granted"),
+    "appeal.denied": gettext_lazy("Appeal denied"),
+    "category.public_log": gettext_lazy("Public moderation log switched"),
+    "content.hide_by_flags": gettext_lazy("Hidden by the community's flags"),
+    "content.hold": gettext_lazy("Held for review before publication"),
+    "content.watch_flag": gettext_lazy("Flagged by a watched word"),
+    "coverage.set": gettext_lazy("Coverage hours changed"),
+    "flag.create": gettext_lazy("Flag raised"),
+    "flag.official_answer": gettext_lazy("Official answer requested"),
+    "item.claim": gettext_lazy("Item claimed"),
+    "item.release": gettext_lazy("Item released"),
+    "item.recheck": gettext_lazy("Edited after being hidden: back in the queue"),
+    "note.create": gettext_lazy("Moderator note added"),
+    "queue.escalate": gettext_lazy("Waiting items escalated"),
+    "removal_reason.create": gettext_lazy("Removal reason added"),
+    "removal_reason.update": gettext_lazy("Removal reason changed"),
+    "removal_reason.delete": gettext_lazy("Removal reason deleted"),
+    "rule.create": gettext_lazy("Community rule added"),
+    "rule.update": gettext_lazy("Community rule changed"),
+    "rule.delete": gettext_lazy("Community rule deleted"),
+    "sanction.lift": gettext_lazy("Sanction lifted"),
+    "staff.answer": gettext_lazy("Official answer given"),
+    "staff.assign": gettext_lazy("Staff request assigned"),
+    "staff.close": gettext_lazy("Staff request closed"),
+    "staff.escalate": gettext_lazy("Escalated to staff"),
+    "warning.create": gettext_lazy("Warning given"),
+    "watched_word.create": gettext_lazy("Watched word added"),
+    "watched_word.update": gettext_lazy("Watched word changed"),
+    "watched_word.delete": gettext_lazy("Watched word deleted"),
+    "post.visible": gettext_lazy("Post shown again"),
+    "post.held": gettext_lazy("Post held for review"),
+    "post.hidden": gettext_lazy("Post hidden"),
+    "post.removed": gettext_lazy("Post removed"),
+    "post.deleted": gettext_lazy("Post deleted"),
+    "topic.moved": gettext_lazy("Topic moved"),
+    "topic.locked": gettext_lazy("Topic locked"),
+    "topic.unlocked": gettext_lazy("Topic unlocked"),
+    "topic.closed": gettext_lazy("Topic closed"),
+    "topic.reopened": gettext_lazy("Topic reopened"),
+    "topic.pinned": gettext_lazy("Topic pinned"),
+    "topic.pinned_globally": gettext_lazy("Topic pinned everywhere"),
+    "topic.unpinned": gettext_lazy("Topic unpinned"),
+}
+#: Who acted, as ``AuditEntry.actor_role`` records it.
+AUDIT_ROLE_LABELS = {
+    "system": gettext_lazy("automatic moderation"),
+    "community": gettext_lazy("the community's flags"),
+    "member": gettext_lazy("member"),
+    "moderator": gettext_lazy("moderator"),
+    "category moderator": gettext_lazy("category moderator"),
+    "administrator": gettext_lazy("administrator"),
+    "brand staff": gettext_lazy("brand staff"),
+}
+#: The names of the before/after values, and the choices their codes come from.
+_AUDIT_FIELD_LABELS = {
+    "state": gettext_lazy("state"),
+    "kind": gettext_lazy("kind"),
+    "score": gettext_lazy("score"),
+    "weight": gettext_lazy("weight"),
+    "appeal": gettext_lazy("appeal"),
+    "sanction": gettext_lazy("sanction"),
+    "ends_at": gettext_lazy("ends"),
+    "lifted": gettext_lazy("lifted"),
+    "warning": gettext_lazy("warning"),
+    "level": gettext_lazy("level"),
+    "pattern": gettext_lazy("pattern"),
+    "regex": gettext_lazy("regular expression"),
+    "action": gettext_lazy("action"),
+    "number": gettext_lazy("number"),
+    "title": gettext_lazy("title"),
+    "active": gettext_lazy("active"),
+    "public_log": gettext_lazy("public log"),
+    "team": gettext_lazy("team"),
+    "category": gettext_lazy("category"),
+    "change": gettext_lazy("change"),
+    "windows": gettext_lazy("coverage hours"),
+    "staff_request": gettext_lazy("staff request"),
+    "item_ids": gettext_lazy("items"),
+    "flags": gettext_lazy("flags"),
+    "flaggers": gettext_lazy("flaggers"),
+    "note": gettext_lazy("note"),
+    "hidden_by_flags": gettext_lazy("hidden by flags"),
+}
+
+
+def audit_action_label(code: str) -> str:
+    """The words for an audit action code; an unknown code is shown as it is."""
+    if code in AUDIT_ACTION_LABELS:
+        return str(AUDIT_ACTION_LABELS[code])
+    prefix, _dot, rest = code.partition(".")
+    if prefix == "item" and rest in Action.values:
+        return str(Action(rest).label)
+    if prefix == "sanction" and rest in Sanction.Kind.values:
+        return str(Sanction.Kind(rest).label)
+    return code
+
+
+#: Which choices a before/after value's code comes from, by key (other values are shown as
+#: they are: a watched word's pattern is not a code, even when it reads like one).
+_AUDIT_VALUE_CHOICES = {
+    "state": (ContentState,),
+    "kind": (ItemKind, Sanction.Kind),
+    "sanction": (Sanction.Kind,),
+    "appeal": (Appeal.Status,),
+    "action": (WatchedWord.WatchedAction,),
+    "flags": (FlagStatus,),
+}
+
+
+def _audit_value(key: str, value) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_audit_value(key, v) for v in value)
+    if isinstance(value, str):
+        for choices in _AUDIT_VALUE_CHOICES.get(key, ()):
+            if value in choices.values:
+                return str(choices(value).label)
+        if key.endswith("_at"):
+            with contextlib.suppress(ValueError):
+                moment = dt.datetime.fromisoformat(value)
+                return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    return str(value)
+
+
+def audit_change_summary(data: dict) -> str:
+    """A before/after snapshot in words: "state: Hidden · score: 6.0" (codes of the models'
+    choices become their labels)."""
+    if not isinstance(data, dict):
+        return str(data)
+    return " · ".join(
+        f"{_AUDIT_FIELD_LABELS.get(key, key)}: {_audit_value(key, value)}"
+        for key, value in data.items()
+    )
+
+
 @_signed_in
 def audit(request: HttpRequest) -> HttpResponse:
     if not perms.can_view_audit(request.user):
@@ -346,6 +517,17 @@ def audit(request: HttpRequest) -> HttpResponse:
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     entries = selectors.audit_list(user=request.user, filters=filters)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.action_label = audit_action_label(entry.action)
+        entry.role_label = str(AUDIT_ROLE_LABELS.get(entry.actor_role, entry.actor_role))
+        # A flag's reason is stored as its code ("spam"): shown with the reason's words.
+        entry.reason_text = (
+            str(FlagReason(entry.reason).label)
+            if entry.action.startswith("flag.") and entry.reason in FlagReason.values
+            else entry.reason
+        )
+        entry.before_text = audit_change_summary(entry.before)
+        entry.after_text = audit_change_summary(entry.after)
     return render(request, "moderation/audit.html", {"form": form, "page": page, "nav": "mod"})
 
 
@@ -395,31 +577,17 @@ def watched_word_edit(request: HttpRequest, word_id: int) -> HttpResponse:
     word = get_object_or_404(WatchedWord, pk=word_id)
     form = WatchedWordForm(
         request.POST or None,
-        initial={
-            "pattern": word.pattern,
-            "is_regex": word.is_regex,
-            "action": word.action,
-            "replacement": word.replacement,
-            "case_sensitive": word.case_sensitive,
-        },
+        initial=model_to_dict(
+            word, fields=["pattern", "is_regex", "action", "replacement", "case_sensitive"]
+        ),
     )
-    if request.method == "POST" and form.is_valid():
-        saved = _save_or_show_errors(
-            request,
-            form,
-            lambda: services.watched_word_update(
-                actor=request.user, word=word, **form.cleaned_data
-            ),
-            success=_("Watched word saved."),
-            then="moderation:watched_words",
-        )
-        if saved is not None:
-            return saved
-    return _edit_page(
+    return _entry_edit_page(
         request,
         form=form,
+        save=lambda data: services.watched_word_update(actor=request.user, word=word, **data),
+        success=_("Watched word saved."),
+        then="moderation:watched_words",
         title=_("Edit the watched word “%(word)s”") % {"word": word.pattern},
-        back=reverse("moderation:watched_words"),
         delete_url=reverse("moderation:watched_word_delete", args=[word.pk]),
         delete_confirm=_("Stop watching “%(word)s”?") % {"word": word.pattern},
     )
@@ -510,6 +678,35 @@ def _edit_page(
     )
 
 
+def _entry_edit_page(
+    request: HttpRequest,
+    *,
+    form,
+    save: Callable[[dict], object],
+    success: str,
+    then: str,
+    title: str,
+    delete_url: str,
+    delete_confirm: str,
+) -> HttpResponse:
+    """The edit page of one entry of a managed list: on a valid POST, ``save(cleaned_data)``
+    (a service call) then back to the list ``then``; else the form, with its errors."""
+    if request.method == "POST" and form.is_valid():
+        saved = _save_or_show_errors(
+            request, form, lambda: save(form.cleaned_data), success=success, then=then
+        )
+        if saved is not None:
+            return saved
+    return _edit_page(
+        request,
+        form=form,
+        title=title,
+        back=reverse(then),
+        delete_url=delete_url,
+        delete_confirm=delete_confirm,
+    )
+
+
 @lists_manager_required
 def rules(request: HttpRequest) -> HttpResponse:
     """The numbered community rules (shown on /guidelines/ in their order) and a form to add
@@ -541,30 +738,15 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = get_object_or_404(CommunityRule, pk=rule_id)
     form = CommunityRuleForm(
         request.POST or None,
-        initial={
-            "number": rule.number,
-            "title": rule.title,
-            "description": rule.description,
-            "active": rule.active,
-        },
+        initial=model_to_dict(rule, fields=["number", "title", "description", "active"]),
     )
-    if request.method == "POST" and form.is_valid():
-        saved = _save_or_show_errors(
-            request,
-            form,
-            lambda: services.community_rule_update(
-                actor=request.user, rule=rule, **form.cleaned_data
-            ),
-            success=_("Rule saved."),
-            then="moderation:rules",
-        )
-        if saved is not None:
-            return saved
-    return _edit_page(
+    return _entry_edit_page(
         request,
         form=form,
+        save=lambda data: services.community_rule_update(actor=request.user, rule=rule, **data),
+        success=_("Rule saved."),
+        then="moderation:rules",
         title=_("Edit rule %(number)d") % {"number": rule.number},
-        back=reverse("moderation:rules"),
         delete_url=reverse("moderation:rule_delete", args=[rule.pk]),
         delete_confirm=_(
             "Delete rule %(number)d? Decisions that cited it keep its number and title."
@@ -629,38 +811,23 @@ def removal_reason_edit(request: HttpRequest, reason_id: int) -> HttpResponse:
     form = RemovalReasonForm(
         request.POST or None,
         rules=list(selectors.community_rules_list()),
-        initial={
-            "title": reason.title,
-            "message": reason.message,
-            "rule": reason.rule_id,
-            "position": reason.position,
-            "active": reason.active,
-        },
+        initial=model_to_dict(reason, fields=["title", "message", "rule", "position", "active"]),
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = _save_or_show_errors(
-            request,
-            form,
-            lambda: services.removal_reason_update(
-                actor=request.user,
-                reason=reason,
-                title=data["title"],
-                message=data["message"],
-                rule=_rule_of(data["rule"]),
-                position=data["position"],
-                active=data["active"],
-            ),
-            success=_("Removal reason saved."),
-            then="moderation:removal_reasons",
-        )
-        if saved is not None:
-            return saved
-    return _edit_page(
+    return _entry_edit_page(
         request,
         form=form,
+        save=lambda data: services.removal_reason_update(
+            actor=request.user,
+            reason=reason,
+            title=data["title"],
+            message=data["message"],
+            rule=_rule_of(data["rule"]),
+            position=data["position"],
+            active=data["active"],
+        ),
+        success=_("Removal reason saved."),
+        then="moderation:removal_reasons",
         title=_("Edit the removal reason “%(title)s”") % {"title": reason.title},
-        back=reverse("moderation:removal_reasons"),
         delete_url=reverse("moderation:removal_reason_delete", args=[reason.pk]),
         delete_confirm=_("Delete the removal reason “%(title)s”?") % {"title": reason.title},
     )

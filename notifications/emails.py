@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from email.utils import parseaddr
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -138,6 +140,90 @@ def notification_message(
     return message
 
 
+class DigestRenderer:
+    """Renders the digests of one batch. Digests that differ only by the member's name and
+    unsubscribe link — no personal notification, the same topics, the same language and time
+    zone: most of a weekly digest run — are rendered once, with placeholders that each
+    member's values then replace (escaped in the HTML part as the template would escape
+    them). The others are rendered one by one."""
+
+    # Plain ASCII: survives the templates' escaping unchanged; not a word of any language.
+    _NAME = "causerie0digest0name0placeholder"
+    _UNSUBSCRIBE = "causerie0digest0unsubscribe0placeholder"
+
+    def __init__(self) -> None:
+        self._shared: dict[tuple, tuple[str, str]] = {}
+
+    @staticmethod
+    def _key(user: User, frequency: str, content: DigestContent) -> tuple | None:
+        if content.notifications:
+            return None  # personal texts: rendered for this member only
+        return (
+            translation.get_language(),
+            str(timezone.get_current_timezone()),
+            frequency,
+            tuple((t.topic_id, t.title, t.url, t.unread) for t in content.missed),
+            tuple((t.topic_id, t.title, t.url, t.category, t.kind) for t in content.followed),
+            tuple((t.topic_id, t.title, t.url, t.category, t.kind) for t in content.popular),
+            tuple(sorted((content.queue or {}).items())),
+        )
+
+    def render(
+        self, *, user: User, frequency: str, content: DigestContent, unsubscribe: str, links: Links
+    ) -> tuple[str, str]:
+        """The text and HTML parts of ``user``'s digest (call in the member's language and time
+        zone)."""
+        key = self._key(user, frequency, content)
+        if key is None:
+            return _render_digest(
+                name=user.public_name,
+                frequency=frequency,
+                content=content,
+                unsubscribe=unsubscribe,
+                links=links,
+            )
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self._shared[key] = _render_digest(
+                name=self._NAME,
+                frequency=frequency,
+                content=content,
+                unsubscribe=self._UNSUBSCRIBE,
+                links=links,
+            )
+        text, html = shared
+        name = user.public_name
+        # The link first, then the name: a name holding the link's placeholder stays as typed.
+        text = text.replace(self._UNSUBSCRIBE, unsubscribe).replace(self._NAME, name)
+        html = html.replace(self._UNSUBSCRIBE, escape(unsubscribe)).replace(
+            self._NAME, escape(name)
+        )
+        return text, html
+
+
+def _render_digest(
+    *, name: str, frequency: str, content: DigestContent, unsubscribe: str, links: Links
+) -> tuple[str, str]:
+    context = {
+        "user": SimpleNamespace(public_name=name),
+        "frequency": frequency,
+        "daily": frequency == DigestFrequency.DAILY,
+        "notifications": [_item(n) for n in content.notifications],
+        "missed": content.missed,
+        "followed": content.followed,
+        "popular": content.popular,
+        "queue": content.queue,
+        "site_name": settings.SITE_NAME,
+        "site_url": conf.site_url(),
+        "unsubscribe_url": unsubscribe,
+        "preferences_url": links.preferences,
+    }
+    return (
+        render_to_string("notifications/email/digest.txt", context),
+        render_to_string("notifications/email/digest.html", context),
+    )
+
+
 def digest_message(
     *,
     user: User,
@@ -146,31 +232,21 @@ def digest_message(
     message_id: str,
     connection=None,
     links: Links | None = None,
+    renderer: DigestRenderer | None = None,
 ) -> EmailMultiAlternatives:
-    """The daily or weekly digest of ``user``."""
+    """The daily or weekly digest of ``user``. Pass one ``renderer`` (and one ``links``) to
+    every digest of a batch: identical digests are then rendered once."""
     links = links or Links()
+    renderer = renderer or DigestRenderer()
     with translation.override(user.language), timezone.override(_zone(user)):
         if frequency == DigestFrequency.DAILY:
             subject = _subject(_("Your daily summary"))
         else:
             subject = _subject(_("Your weekly summary"))
         unsubscribe = links.unsubscribe(user=user, scope=f"digest:{frequency}")
-        context = {
-            "user": user,
-            "frequency": frequency,
-            "daily": frequency == DigestFrequency.DAILY,
-            "notifications": [_item(n) for n in content.notifications],
-            "missed": content.missed,
-            "followed": content.followed,
-            "popular": content.popular,
-            "queue": content.queue,
-            "site_name": settings.SITE_NAME,
-            "site_url": conf.site_url(),
-            "unsubscribe_url": unsubscribe,
-            "preferences_url": links.preferences,
-        }
-        text = render_to_string("notifications/email/digest.txt", context)
-        html = render_to_string("notifications/email/digest.html", context)
+        text, html = renderer.render(
+            user=user, frequency=frequency, content=content, unsubscribe=unsubscribe, links=links
+        )
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,

@@ -39,6 +39,8 @@ class NotificationKind(models.TextChoices):
     APPEAL_DECIDED = "appeal_decided", _("Outcome of your appeals")
     SANCTION = "sanction", _("Sanctions on your account")
     QUEUE = "queue", _("Review queue (staff)")
+    INSIGHTS_ALERT = "insights_alert", _("Alerts of the e-reputation watch (staff)")
+    WEBHOOK = "webhook", _("Webhook endpoints disabled (administrators)")
 
 
 class EmailFrequency(models.TextChoices):
@@ -66,6 +68,8 @@ DEFAULT_EMAIL_FREQUENCY: dict[str, str] = {
     NotificationKind.APPEAL_DECIDED: EmailFrequency.IMMEDIATELY,
     NotificationKind.SANCTION: EmailFrequency.IMMEDIATELY,
     NotificationKind.QUEUE: EmailFrequency.DAILY,
+    NotificationKind.INSIGHTS_ALERT: EmailFrequency.IMMEDIATELY,
+    NotificationKind.WEBHOOK: EmailFrequency.IMMEDIATELY,
 }
 
 #: When one post concerns a member for several reasons, the strongest one is kept.

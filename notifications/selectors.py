@@ -120,6 +120,16 @@ def recent_notifications(*, user: User, limit: int = BELL_RECENT) -> list[Notifi
     )
 
 
+def notification_list(*, user: User, unread: bool | None = None) -> QuerySet[Notification]:
+    """The member's notifications, one row each (not grouped), newest first, for the API;
+    ``unread`` True/False keeps only the unread/read ones. Rows carry their facts in ``data``:
+    a page needs no join."""
+    notifications = Notification.objects.filter(recipient=user)
+    if unread is not None:
+        notifications = notifications.filter(read_at__isnull=unread)
+    return notifications.order_by("-created_at", "-id")
+
+
 def notification_get_for_user(*, user: User, notification_id: int) -> Notification | None:
     return (
         Notification.objects.select_related("topic", "post")

@@ -105,6 +105,8 @@ def describe(notification: Notification, *, count: int = 1) -> str:
             return _("Your post in “%(title)s” was hidden by moderation") % values
         if state == "removed":
             return _("Your post in “%(title)s” was removed by moderation") % values
+        if state == "visible" and data.get("old_state") == "held":
+            return _("Your post in “%(title)s” was approved: everyone can see it now") % values
         if state == "visible":
             return _("Your post in “%(title)s” is visible again") % values
         return _("A moderator reviewed your post in “%(title)s”") % values
@@ -123,6 +125,12 @@ def describe(notification: Notification, *, count: int = 1) -> str:
         return _sanction(data)
     if kind == NotificationKind.QUEUE:
         return _queue(data, values, count)
+    if kind == NotificationKind.INSIGHTS_ALERT:
+        return _insights_alert(data)
+    if kind == NotificationKind.WEBHOOK:
+        return _("The webhook endpoint “%(endpoint)s” was disabled after repeated failures") % {
+            "endpoint": data.get("endpoint", "")
+        }
     return _("New notification")
 
 
@@ -176,3 +184,11 @@ def _queue(data: dict, values: dict, count: int) -> str:
     if data.get("hidden"):
         return _("Hidden by the community's flags, to review: “%(title)s”") % values
     return _("New item in the review queue: “%(title)s”") % values
+
+
+def _insights_alert(data: dict) -> str:
+    """An alert of the e-reputation watch (insights.watch): a term or a category's flags."""
+    values = {"subject": data.get("subject", ""), "observed": int(data.get("observed") or 0)}
+    if data.get("alert_kind") == "flag_rate":
+        return _("Alert: %(observed)d flags in the last hour in “%(subject)s”") % values
+    return _("Alert: “%(subject)s” mentioned %(observed)d times in the last hour") % values

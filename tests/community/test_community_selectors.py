@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -141,13 +142,92 @@ def test_topic_list_costs_the_same_whatever_its_length(
 ):
     for number in range(count):
         TopicFactory(category=category, tags=["aurora", f"tag{number % 4}"])
-    with django_assert_num_queries(2):  # the page, then the tags of its topics
+    # The category's subcategories (kept on it: the page lists them too), the page, the tags.
+    with django_assert_num_queries(3):
         topics = list(selectors.topic_list(user=member, category=category)[:50])
         for topic in topics:
             assert topic.category.name
             assert topic.author.username
             assert len(topic.tags.all()) == 2
             assert topic.unread_count == 0
+
+
+@pytest.fixture
+def pinned_mix(category, moderator):
+    """A category with a subcategory and every kind of pin: in the category, everywhere (from
+    the subcategory), in the subcategory only (not pinned on the parent's page), elsewhere."""
+    child = CategoryFactory(parent=category)
+    elsewhere = CategoryFactory()
+    topics = []
+    for number in range(40):
+        topics.append(
+            TopicFactory(
+                category=(category, child, elsewhere)[number % 3],
+                title=f"Topic number {number:02d}",
+                # Ties on purpose: the id breaks them, in both readings.
+                last_activity_at=NOW - timedelta(hours=number // 2),
+            )
+        )
+    services.topic_pin(actor=moderator, topic=topics[30])  # in the category
+    services.topic_pin(actor=moderator, topic=topics[31], globally=True)  # from the child
+    services.topic_pin(actor=moderator, topic=topics[34])  # in the child only
+    services.topic_pin(actor=moderator, topic=topics[35], globally=True)  # elsewhere
+    return topics
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 5, 30])
+def test_pinned_first_reads_the_same_rows_in_the_same_order_as_one_query(
+    pinned_mix, category, member, page_size
+):
+    single = titles(selectors.topic_list(user=member, category=category))
+    split = selectors.topic_list_pinned_first(user=member, category=category)
+    assert single[:2] == ["Topic number 31", "Topic number 30"]  # pinned here, by activity
+    assert "Topic number 34" in single[2:]  # pinned in the child only: not on top here
+    assert len(split) == len(single) == 27
+    paged = []
+    for start in range(0, len(single) + page_size, page_size):
+        paged += titles(split[start : start + page_size])
+    assert paged == single
+    assert titles(split) == single
+    assert split[1].title == single[1] and split[2].title == single[2]
+    with pytest.raises(IndexError):
+        split[len(single)]
+    with pytest.raises(ValueError):
+        split[0:10:2]
+
+
+def test_pinned_first_rows_carry_what_the_list_shows(pinned_mix, category, member):
+    topics = selectors.topic_list_pinned_first(user=member, category=category)[:30]
+    assert [topic.is_pinned_here for topic in topics[:3]] == [True, True, False]
+    assert all(topic.unread_count == 0 and topic.last_read_number is None for topic in topics)
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_pinned_first_costs_the_same_whatever_its_length(
+    count, django_assert_num_queries, member, category, moderator
+):
+    for number in range(count):
+        topic = TopicFactory(category=category, tags=["aurora", f"tag{number % 4}"])
+    services.topic_pin(actor=moderator, topic=topic)
+    # Subcategories, the pinned topics, the others of the page, the tags of all its rows.
+    with django_assert_num_queries(4):
+        topics = selectors.topic_list_pinned_first(user=member, category=category)[0:31]
+        assert topics[0].pk == topic.pk
+        for topic in topics:
+            assert topic.category.name and topic.author.username
+            assert len(topic.tags.all()) == 2
+
+
+def test_pinned_first_is_the_plain_queryset_where_an_index_serves_the_sort(category, member):
+    assert isinstance(selectors.topic_list_pinned_first(user=member), QuerySet)
+    assert isinstance(
+        selectors.topic_list_pinned_first(user=member, category=category, ordering="top"),
+        QuerySet,
+    )
+    assert isinstance(
+        selectors.topic_list_pinned_first(user=member, category=category, ordering="bogus"),
+        selectors.PinnedFirst,
+    )
 
 
 def test_topic_get_for_user_is_the_404_door(topic, member, moderator, newcomer):

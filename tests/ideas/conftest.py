@@ -23,6 +23,21 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def language_restored():
+    """Put back the thread's language after each test: a request with Accept-Language: fr
+    leaves French active (the locale middleware does not deactivate it), which would change
+    the messages that later tests of the same worker read."""
+    from django.utils import translation
+
+    before = translation.get_language()
+    yield
+    if before:
+        translation.activate(before)
+    else:
+        translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def no_daily_limits(settings):
     """Tests build many ideas and supports; the daily-limit tests set their own limits."""
     settings.COMMUNITY_DAILY_LIMITS = {}

@@ -353,5 +353,10 @@ def test_the_idea_pages_speak_french(client, idea, staff):
     services.idea_status_set(actor=staff, idea=idea, status="planned", response="Oui")
     with translation.override("fr"):
         assert str(IdeaStatus.PLANNED.label) == "Prévue"
-    html = client.get("/ideas/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    before = translation.get_language()
+    # The locale middleware activates French for this thread and leaves it so after the
+    # response: the override puts the language back, for the tests that run next.
+    with translation.override(before):
+        html = client.get("/ideas/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Proposer une idée" in html and "Prévue" in html
+    assert translation.get_language() == before

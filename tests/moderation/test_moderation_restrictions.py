@@ -121,6 +121,46 @@ def test_a_sanction_reaches_the_next_request_at_once(moderator, author, topic):
     assert f'action="/t/{topic.pk}/reply/"' in client.get(topic.get_absolute_url()).content.decode()
 
 
+def test_a_silence_racing_a_request_stops_votes_at_once(
+    moderator, author, topic, member, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Issue 4: once silenced, a member may not vote — not even for the minute an answer
+    stays in the shared cache. Here a request reads the member's sanctions from the database
+    just before the silence commits and caches that old answer just after."""
+    post = PostFactory(topic=topic, author=member)
+    read_from_database = perms.restrictions_for_member_id
+
+    def read_then_silence(member_id):
+        answer = read_from_database(member_id)  # not silenced yet
+        with django_capture_on_commit_callbacks(execute=True):
+            services.sanction_create(
+                actor=moderator, member=author, kind="silence", days=1, reason="Calm down"
+            )
+        return answer
+
+    monkeypatch.setattr(perms, "restrictions_for_member_id", read_then_silence)
+    racing = type(author).objects.get(pk=author.pk)  # the racing request's own user object
+    assert not perms.restrictions_for_request(racing).silenced  # cached after the silence
+    monkeypatch.setattr(perms, "restrictions_for_member_id", read_from_database)
+
+    next_request = type(author).objects.get(pk=author.pk)
+    assert perms.restrictions_for_request(next_request).silenced
+    with pytest.raises(PermissionDenied, match="silenced"):
+        community_services.vote_cast(actor=next_request, post=post, value=1)
+    response = client_for(author).post(f"/p/{post.pk}/vote/", {"value": "1"})
+    assert response.status_code in (302, 403)
+    post.refresh_from_db()
+    assert post.score == 0
+
+
+def test_a_cached_answer_is_used_until_a_sanction_changes(author):
+    assert not perms.restrictions_for_request(author).silenced
+    with CaptureQueriesContext(connection) as queries:
+        again = type(author).objects.get(pk=author.pk)
+        assert not perms.restrictions_for_request(again).silenced
+    assert _sanction_queries(queries) == 0  # the shared cache answered
+
+
 def test_an_ended_sanction_in_the_cache_does_not_restrict():
     import datetime as dt
 

@@ -193,3 +193,58 @@ def test_moderators_write_notes_on_a_profile_that_members_do_not_see(moderator, 
         client_for(member).post(f"/mod/members/{author.username}/notes/", {"body": "x"}).status_code
         == 403
     )
+
+
+def test_the_audit_log_shows_actions_roles_and_values_in_words(
+    administrator, moderator, author, flagged_item, category
+):
+    services.item_decide(actor=moderator, item=flagged_item, action="hide", reason="Spam link")
+    services.sanction_create(
+        actor=moderator, member=author, kind="silence", days=1, reason="Calm down"
+    )
+    services.category_public_log_set(actor=administrator, category=category, enabled=True)
+    page = client_for(administrator).get("/mod/audit/")
+    assert page.status_code == 200
+    cells = page.content.decode()
+    for words in (
+        "Flag raised",
+        "Hide",  # item.hide: the decision's own label
+        "Silenced (read-only)",  # sanction.silence
+        "Public moderation log switched",
+        "<td>Spam</td>",  # the flag's reason
+        '<span class="muted small">member</span>',  # roles, in words
+        '<span class="muted small">moderator</span>',
+        '<span class="muted small">administrator</span>',
+        "state: Hidden · flags: Agreed",
+        "public log: no → public log: yes",
+    ):
+        assert words in cells, words
+    for code in (">flag.create<", ">item.hide<", ">sanction.silence<", "'state'", "<td>spam</td>"):
+        assert code not in cells, code
+
+
+def test_every_audit_action_the_services_record_has_words(moderator):
+    from pathlib import Path
+
+    from moderation.models import Action, Sanction
+    from moderation.views import audit_action_label
+
+    source = "".join(
+        path.read_text() for path in Path("moderation").glob("*.py") if path.name != "views.py"
+    )
+    import re
+
+    codes = set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', source))
+    codes |= {f"item.{value}" for value in Action.values}
+    codes |= {f"sanction.{value}" for value in Sanction.Kind.values}
+    codes |= {f"appeal.{value}" for value in ("granted", "denied")}
+    codes |= {f"post.{value}" for value in ("visible", "held", "hidden", "removed", "deleted")}
+    assert len(codes) > 40
+    for code in sorted(codes):
+        assert audit_action_label(code) != code, code
+
+
+def test_the_queue_counts_reasons_in_words(moderator, flagged_item):
+    page = client_for(moderator).get("/mod/queue/").content.decode()
+    assert 'href="?reason=spam">Spam <span class="badge">1</span>' in page
+    assert 'href="?reason=off_topic">Off-topic <span class="badge">0</span>' in page

@@ -295,3 +295,58 @@ def test_moderators_digest_has_the_review_queue(category, author, mailoutbox):
 
     (message,) = [m for m in mailoutbox if m.to == [moderator.email]]
     assert "1 item waits for review." in message.body
+
+
+def test_digests_rendered_once_for_several_members_are_each_members_own():
+    """Members whose digests differ only by name and unsubscribe link share one rendering per
+    language: each still gets their name (escaped in HTML) and their own link, exactly as a
+    digest rendered alone."""
+    from django.utils.html import escape
+
+    from notifications import emails
+    from notifications.selectors import DigestContent, DigestTopic
+
+    topics = [
+        DigestTopic(
+            topic_id=n,
+            title=f"Kettle <news> & more {n}",
+            url=f"/t/{n}-kettle/",
+            category="Aurora",
+            kind="discussion",
+            reply_count=0,
+            score=0,
+        )
+        for n in (1, 2)
+    ]
+    members = [
+        UserFactory(username="zoe", display_name="Zoé <Z> & co", language="fr"),
+        UserFactory(username="yann", display_name="Yann", language="fr"),
+        UserFactory(username="xavier", display_name="Xavier", language="en"),
+    ]
+    shared = emails.DigestRenderer()
+    links = emails.Links()
+
+    def parts(user, renderer):
+        message = emails.digest_message(
+            user=user,
+            frequency="weekly",
+            content=DigestContent(popular=list(topics)),
+            message_id=f"<{user.pk}@example.org>",
+            links=links,
+            renderer=renderer,
+        )
+        link = message.extra_headers["List-Unsubscribe"].strip("<>")
+        # The signed link carries a timestamp: compared by where it stands, not its value.
+        assert link in message.body and escape(link) in message.alternatives[0][0]
+        text = message.body.replace(link, "LINK")
+        return text, message.alternatives[0][0].replace(escape(link), "LINK"), link
+
+    for user in members:
+        text, html, _link = parts(user, shared)
+        alone = parts(user, emails.DigestRenderer())
+        assert (text, html) == alone[:2]
+        assert user.public_name in text
+    assert len(shared._shared) == 2  # one rendering per language
+    zoe_html = parts(members[0], shared)[1]
+    assert "Zoé &lt;Z&gt; &amp; co" in zoe_html and "<Z>" not in zoe_html
+    assert "Bonjour" in zoe_html or "Hello" not in zoe_html

@@ -227,3 +227,36 @@ def test_inactive_members_are_not_notified(topic, replier, watcher, reply):
     reply(topic, replier)
 
     assert kinds_of(watcher) == []
+
+
+def test_quote_in_a_held_post_notifies_the_quoted_member_once_when_approved(
+    category, topic, bystander, moderator_user, on_commit
+):
+    """Issue 5: a held post's quotes are re-read on approval (nothing while it is held, one
+    notification after approval, none more on a second processing of the approval)."""
+    from moderation import services as moderation
+    from moderation.models import ReviewItem
+
+    category.pre_moderated = True
+    category.save(update_fields=["pre_moderated"])
+    quoted = PostFactory(topic=topic, author=bystander, body="Use citric acid.")
+    newcomer = UserFactory(username="newbie", trust_level=0)
+    body = f"[quote=dave post={quoted.pk}]\nUse citric acid.\n[/quote]\n\nIt worked, thanks!"
+
+    with on_commit():
+        post = community.post_create(actor=newcomer, topic=topic, body=body)
+    post.refresh_from_db()
+    assert post.state == "held"
+    assert kinds_of(bystander) == []
+
+    item = ReviewItem.objects.get(post=post)
+    with on_commit():
+        moderation.item_decide(actor=moderator_user, item=item, action="keep")
+    assert kinds_of(bystander) == [NotificationKind.QUOTE]
+
+    # The approval's event processed again (a re-delivered task): still one notification.
+    approval = Outbox.objects.filter(event="post_published", payload__approved=True).get()
+    Outbox.objects.filter(pk=approval.pk).update(status=OutboxStatus.PENDING)
+    with on_commit():
+        services.outbox_process(outbox_id=approval.pk)
+    assert kinds_of(bystander) == [NotificationKind.QUOTE]

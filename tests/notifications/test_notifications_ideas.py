@@ -161,3 +161,18 @@ def test_planned_then_shipped_reaches_all_51_once_each_and_lands_in_the_changelo
     assert Notification.objects.filter(kind=NotificationKind.IDEA_STATUS).count() == 102
     changelog = client.get("/changelog/").content.decode()
     assert "A kettle that sings the hour" in changelog
+
+
+def test_following_a_status_notification_opens_the_idea_page_with_the_response(
+    idea, author, staff, on_commit, client
+):
+    with on_commit():
+        ideas.idea_status_set(actor=staff, idea=idea, status="planned", response="Spring range.")
+    notice = idea_notices(author)[0]
+    client.force_login(author)
+
+    response = client.get(notice.get_absolute_url())
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/ideas/{idea.pk}/"
+    assert "Spring range." in client.get(response["Location"]).content.decode()

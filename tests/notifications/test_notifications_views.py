@@ -53,6 +53,8 @@ def test_notifications_page_costs_the_same_with_3_or_50(
     make_notifications(bystander, count=count, topics=count)
     client = login(bystander)
     client.get("/notifications/bell/")
+    # A first page warms the per-member caches (permissions for the site navigation).
+    client.get("/latest/")
 
     with django_assert_max_num_queries(PAGE_BUDGET):
         response = client.get("/notifications/")
@@ -230,3 +232,29 @@ def test_failed_deliveries_are_listed_for_administrators(bystander, admin_client
     assert b"SMTPServerDisconnected: gone" in response.content
     for path in ("digest", "outbox", "notification", "emailpreference", "digestschedule"):
         assert admin_client.get(f"/admin/notifications/{path}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "current"),
+    [
+        ("/settings/", "Profile"),
+        ("/accounts/email/", "E-mail addresses"),
+        ("/accounts/password/change/", "Password"),
+        ("/accounts/2fa/", "Two-factor authentication"),
+        ("/notifications/settings/", "Notifications by e-mail"),
+    ],
+)
+def test_every_settings_page_links_the_notification_settings_and_marks_itself_current(
+    client, url, current
+):
+    import re
+
+    client.force_login(UserFactory())
+    html = client.get(url).content.decode()
+
+    nav = re.search(r'<nav class="card settings-nav"[^>]*>(.*?)</nav>', html, re.S)
+    assert nav, f"no settings navigation on {url}"
+    links = dict(re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav.group(1)))
+    assert links.get("/notifications/settings/") == "Notifications by e-mail"
+    marked = re.findall(r'<a [^>]*aria-current="page"[^>]*>([^<]+)</a>', nav.group(1))
+    assert marked == [current]

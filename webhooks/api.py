@@ -1,0 +1,3 @@
+"""API v1 for webhooks (see config/api/urls.py)."""
+
+urlpatterns: list = []
