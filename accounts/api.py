@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts import permissions, selectors, services
 from accounts.models import ApiToken, User
-from config.api.pagination import cursor_pagination
+from config.api.pagination import cursor_pagination, page_body
 from config.api.schema import error_responses
 
 ME_EXAMPLE = {
@@ -198,7 +198,7 @@ class MyTokenListView(generics.ListAPIView):
         examples=[
             OpenApiExample(
                 "My tokens",
-                value={"next": None, "previous": None, "results": [TOKEN_EXAMPLE]},
+                value=page_body(TOKEN_EXAMPLE),
                 response_only=True,
             )
         ],

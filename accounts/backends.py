@@ -9,6 +9,8 @@ signal: this is cache hygiene, not a business flow).
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
@@ -26,27 +28,34 @@ class CachedPermissionsBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            key = _key(user_obj)
-            cached = cache.get(key)
+            try:
+                key = _key(user_obj)
+                cached = cache.get(key)
+            except Exception:  # a cache outage must not break pages: ask the database
+                key, cached = None, None
             if cached is None:
                 cached = super().get_all_permissions(user_obj)
-                cache.set(key, cached, PERMISSIONS_CACHE_SECONDS)
+                if key is not None:
+                    with contextlib.suppress(Exception):
+                        cache.set(key, cached, PERMISSIONS_CACHE_SECONDS)
             # ModelBackend subclasses (allauth's too) reuse this attribute within the request.
             user_obj._perm_cache = set(cached)
         return user_obj._perm_cache
 
 
 def forget_member_permissions(user_id: int) -> None:
-    cache.delete_many(
-        [f"accounts:perms:{cache.get(_VERSION_KEY, 1)}:{user_id}:{s}" for s in (0, 1)]
-    )
+    # While the cache is unreachable there is nothing cached to forget.
+    with contextlib.suppress(Exception):
+        version = cache.get(_VERSION_KEY, 1)
+        cache.delete_many([f"accounts:perms:{version}:{user_id}:{s}" for s in (0, 1)])
 
 
 def forget_all_permissions() -> None:
-    try:
-        cache.incr(_VERSION_KEY)
-    except ValueError:
-        cache.set(_VERSION_KEY, 2, None)
+    with contextlib.suppress(Exception):
+        try:
+            cache.incr(_VERSION_KEY)
+        except ValueError:
+            cache.set(_VERSION_KEY, 2, None)
 
 
 def connect_invalidation() -> None:

@@ -262,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if not args.skip_setup:
                 report["data"] = bench.setup_database(args.database_url, var_dir)
+            else:
+                loadtest.migrate(args.database_url, var_dir)
             redis_server = loadtest.PrivateRedis(var_dir, persistent=True)
             redis_server.start()
             env = loadtest.server_environment(
@@ -324,10 +326,43 @@ def main(argv: list[str] | None = None) -> int:
             probe.start()
             duration = args.duration
             schedule = {"worker": 0.25, "redis": 0.45, "postgres": 0.70}
+            crashes: list[dict] = []
+
+            def supervise() -> None:
+                """Restart a worker that exited by itself, as systemd's Restart=always would
+                (honcho does not: it stops every process when one exits), and record why."""
+                for worker in list(workers):
+                    if worker.process.poll() is None or getattr(worker, "handled", False):
+                        continue
+                    if any(w is worker for w in killed):
+                        continue
+                    worker.handled = True
+                    reason = next(
+                        (line for line in worker.log().splitlines() if "CRITICAL" in line),
+                        f"exit code {worker.process.returncode}",
+                    )
+                    at_s = round(time.monotonic() - t0, 1)
+                    log(f"worker {worker.name} exited by itself at {at_s} s: {reason[:160]}")
+                    start_worker(f"worker{len(workers) + 1}").wait_ready()
+                    crashes.append(
+                        {
+                            "worker": worker.name,
+                            "at_s": at_s,
+                            "reason": reason[:500],
+                            "restarted_after_s": round(time.monotonic() - t0 - at_s, 1),
+                        }
+                    )
+
+            killed: list[loadtest.CeleryProcess] = []
+
+            def wait_until(offset: float) -> None:
+                while time.monotonic() - t0 < offset:
+                    supervise()
+                    time.sleep(0.5)
+
             for fault in sorted(args.fault_list, key=schedule.get):
                 at = schedule[fault] * duration
-                while time.monotonic() - t0 < at:
-                    time.sleep(0.5)
+                wait_until(at)
                 began = round(time.monotonic() - t0, 1)
                 record = {
                     "fault": fault,
@@ -338,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
                 if fault == "worker":
                     victim = workers[-1]
                     record["killed_pids"] = victim.pids()
+                    killed.append(victim)
                     victim.kill()
                     log(f"fault: kill -9 of the Celery worker {record['killed_pids']}")
                     time.sleep(10)
@@ -363,8 +399,11 @@ def main(argv: list[str] | None = None) -> int:
                 record["ended_at_s"] = round(time.monotonic() - t0, 1)
                 record["ended_unix"] = round(time.time(), 1)
                 report["faults"].append(record)
+            wait_until(duration)
             loadtest.wait_locust(locust, duration=duration, log_dir=var_dir)
             locust = None
+            supervise()
+            report["worker_crashes"] = crashes
             probe.stopping.set()
             sampler.stopping.set()
             probe.join(timeout=15)
@@ -377,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             check = loadtest.check_tally(env, tally_path)
             deadline = time.monotonic() + 150
             while check["reply_events"].get("pending") and time.monotonic() < deadline:
+                supervise()
                 time.sleep(10)
                 check = loadtest.check_tally(env, tally_path)
             report["check"] = check
@@ -508,6 +548,11 @@ def main(argv: list[str] | None = None) -> int:
                 or down["check"]["reply_events"] != {"done": 1}
             ):
                 problems.append(f"the reply made while Redis was down: {down}")
+            for crash in crashes:
+                problems.append(
+                    f"Celery worker {crash['worker']} exited by itself at {crash['at_s']} s "
+                    f"(restarted by the soak, as a supervisor would): {crash['reason'][:200]}"
+                )
             report["problems"] = problems
             report["ok"] = not problems
             report["total"] = total
@@ -579,6 +624,11 @@ def main(argv: list[str] | None = None) -> int:
         f"load average at start {report['loadavg_at_start']}, end of load "
         f"{report['loadavg_at_end_of_load']}"
     )
+    print(
+        f"errors logged: server {report['server_errors_logged']['count']} (503s of /healthz "
+        f"while Redis is down included), workers {report['worker_log']['errors'][:3]}"
+    )
+    print(f"logs: {report['logs']}")
     print(f"results: {out.relative_to(ROOT)}")
     if problems:
         print("PROBLEMS:\n  " + "\n  ".join(problems))

@@ -60,7 +60,7 @@ from community.serializers import (
     VoteResultSerializer,
     error_responses,
 )
-from config.api.pagination import KeysetCursorPagination
+from config.api.pagination import KeysetCursorPagination, page_body
 
 TAG = "community"
 _WORD_RE = re.compile(r"\w+")
@@ -239,11 +239,7 @@ TOPIC_DETAIL_EXAMPLE = {
 
 
 def _page(example: dict) -> dict:
-    return {
-        "next": "https://community.example/api/v1/topics/?cursor=Wy4uLl0",
-        "previous": None,
-        "results": [example],
-    }
+    return page_body(example, next_url="https://community.example/api/v1/topics/?cursor=Wy4uLl0")
 
 
 TOPIC_FILTER_PARAMETERS = [
@@ -325,7 +321,7 @@ class CategoryListView(APIView):
             flat.append(category)
             flat.extend(category.children.all())
         data = CategorySerializer(flat, many=True, context={"request": request}).data
-        return Response({"next": None, "previous": None, "results": data})
+        return Response(page_body(*data))
 
 
 # --- Topics ---------------------------------------------------------------------------------------
@@ -704,7 +700,7 @@ class PostRevisionListView(APIView):
         post = selectors.post_get_for_user(user=request.user, post_id=post_id)
         revisions = selectors.post_revisions(user=request.user, post=post)
         data = RevisionSerializer(revisions, many=True).data
-        return Response({"next": None, "previous": None, "results": data})
+        return Response(page_body(*data))
 
 
 class PostVoteView(APIView):

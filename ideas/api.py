@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community import selectors as community_selectors
-from config.api.pagination import keyset_pagination
+from config.api.pagination import keyset_pagination, page_body
 from config.api.schema import error_responses
 from ideas import permissions, selectors, services
 from ideas.network import network_of
@@ -105,7 +105,7 @@ class IdeaListView(generics.ListAPIView):
         examples=[
             OpenApiExample(
                 "The most supported planned ideas",
-                value={"next": None, "previous": None, "results": [IDEA_EXAMPLE]},
+                value=page_body(IDEA_EXAMPLE),
                 response_only=True,
             )
         ],

@@ -20,6 +20,7 @@ class PeriodForm(forms.Form):
     range = forms.ChoiceField(
         label=_("Period"),
         required=False,
+        initial="30d",  # what period() uses when nothing is chosen: the select must say so
         choices=[
             ("7d", _("Last 7 days")),
             ("30d", _("Last 30 days")),

@@ -34,6 +34,7 @@ How a spike is detected (:func:`spikes_check`, beat task every 15 minutes)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
@@ -133,10 +134,14 @@ def terms_found(text: str, terms: list[tuple[int, str]]) -> list[int]:
 
 def active_terms() -> list[tuple[int, str]]:
     """``(id, normalised term)`` of the active terms, from the cache (filled on a miss)."""
-    terms = cache.get(TERMS_CACHE_KEY)
+    try:
+        terms = cache.get(TERMS_CACHE_KEY)
+    except Exception:  # a cache outage must not refuse a member's post: ask the database
+        terms = None
     if terms is None:
         terms = list(WatchedTerm.objects.filter(active=True).values_list("pk", "normalized"))
-        cache.set(TERMS_CACHE_KEY, terms, TERMS_CACHE_SECONDS)
+        with contextlib.suppress(Exception):
+            cache.set(TERMS_CACHE_KEY, terms, TERMS_CACHE_SECONDS)
     return terms
 
 

@@ -25,8 +25,8 @@ from rest_framework.views import APIView
 from accounts.models import User
 from community import selectors as community_selectors
 from community.models import Category
-from config.api.exceptions import Conflict
-from config.api.pagination import cursor_pagination, keyset_pagination
+from config.api.exceptions import Conflict, rate_limited_response
+from config.api.pagination import cursor_pagination, keyset_pagination, page_body
 from config.api.schema import error_responses
 from moderation import selectors, services
 from moderation.models import CommunityRule, RemovalReason, ReviewItem
@@ -106,11 +106,7 @@ class FlagCreateView(APIView):
                 **target,
             )
         except services.FlagLimitReached as exc:
-            response = Response(
-                {"detail": " ".join(exc.messages)}, status=status.HTTP_429_TOO_MANY_REQUESTS
-            )
-            response["Retry-After"] = str(_seconds_to_midnight())
-            return response
+            return rate_limited_response(" ".join(exc.messages), _seconds_to_midnight())
         return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
 
 
@@ -129,6 +125,45 @@ def _seconds_to_midnight() -> int:
     now = timezone.localtime()
     tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), now.tzinfo)
     return max(1, int((tomorrow - now).total_seconds()))
+
+
+ITEM_EXAMPLE = {
+    "id": 12,
+    "target_type": "post",
+    "target_id": 42,
+    "topic_id": 9,
+    "category_id": 3,
+    "kind": "flagged",
+    "status": "pending",
+    "score": 2.5,
+    "flag_count": 2,
+    "reasons": ["spam"],
+    "claimed_by": "alice",
+    "author": "bob",
+    "pending_since": "2026-11-22T08:00:00Z",
+    "resolution": "",
+}
+
+AUDIT_EXAMPLE = {
+    "id": 311,
+    "created_at": "2026-11-22T09:41:00Z",
+    "actor_name": "alice",
+    "actor_role": "moderator",
+    "action": "item.remove",
+    "item_id": 12,
+    "post_id": 42,
+    "topic_id": 9,
+    "category_id": 3,
+    "subject_id": 17,
+    "subject_name": "bob",
+    "target_repr": "post 42",
+    "reason": "Advertising is not allowed (rule 3).",
+    "rule_number": 3,
+    "rule_title": "No advertising",
+    "before": {"state": "visible"},
+    "after": {"state": "removed", "flaggers": 2},
+    "public": True,
+}
 
 
 # --- The review queue -------------------------------------------------------------------------
@@ -155,28 +190,10 @@ class QueueListView(generics.ListAPIView):
         examples=[
             OpenApiExample(
                 "A page of the queue",
-                value={
-                    "next": "https://example.org/api/v1/mod/queue/?cursor=cD1bMi41…",
-                    "previous": None,
-                    "results": [
-                        {
-                            "id": 12,
-                            "target_type": "post",
-                            "target_id": 42,
-                            "topic_id": 9,
-                            "category_id": 3,
-                            "kind": "flagged",
-                            "status": "pending",
-                            "score": 2.5,
-                            "flag_count": 2,
-                            "reasons": ["spam", "off_topic"],
-                            "claimed_by": None,
-                            "author": "bob",
-                            "pending_since": "2026-11-22T08:00:00Z",
-                            "resolution": "",
-                        }
-                    ],
-                },
+                value=page_body(
+                    {**ITEM_EXAMPLE, "reasons": ["spam", "off_topic"], "claimed_by": None},
+                    next_url="https://example.org/api/v1/mod/queue/?cursor=cD1bMi41…",
+                ),
                 response_only=True,
             )
         ],
@@ -205,22 +222,9 @@ def _item_for(user, item_id: int) -> ReviewItem:
     return item
 
 
-ITEM_EXAMPLE = {
-    "id": 12,
-    "target_type": "post",
-    "target_id": 42,
-    "topic_id": 9,
-    "category_id": 3,
-    "kind": "flagged",
-    "status": "pending",
-    "score": 2.5,
-    "flag_count": 2,
-    "reasons": ["spam"],
-    "claimed_by": "alice",
-    "author": "bob",
-    "pending_since": "2026-11-22T08:00:00Z",
-    "resolution": "",
-}
+def _item_response(user, item_id: int) -> Response:
+    """The item as the queue shows it after a claim, a release or a decision."""
+    return Response(QueueItemSerializer(_item_for(user, item_id)).data)
 
 
 class ItemClaimView(APIView):
@@ -243,7 +247,7 @@ class ItemClaimView(APIView):
             services.item_claim(actor=request.user, item=item)
         except services.ItemClaimed as exc:
             raise Conflict(str(exc)) from exc
-        return Response(QueueItemSerializer(_item_for(request.user, item_id)).data)
+        return _item_response(request.user, item_id)
 
 
 class ItemReleaseView(APIView):
@@ -266,7 +270,7 @@ class ItemReleaseView(APIView):
     def post(self, request, item_id: int):
         item = _item_for(request.user, item_id)
         services.item_release(actor=request.user, item=item)
-        return Response(QueueItemSerializer(_item_for(request.user, item_id)).data)
+        return _item_response(request.user, item_id)
 
 
 class ItemDecideView(APIView):
@@ -331,7 +335,7 @@ class ItemDecideView(APIView):
             )
         except services.ItemClaimed as exc:
             raise Conflict(str(exc)) from exc
-        return Response(QueueItemSerializer(_item_for(request.user, item_id)).data)
+        return _item_response(request.user, item_id)
 
 
 def _referenced(model, pk: int | None, field: str, **conditions):
@@ -367,32 +371,7 @@ class AuditLogView(generics.ListAPIView):
         examples=[
             OpenApiExample(
                 "A page of the log",
-                value={
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "id": 311,
-                            "created_at": "2026-11-22T09:41:00Z",
-                            "actor_name": "alice",
-                            "actor_role": "moderator",
-                            "action": "item.remove",
-                            "item_id": 12,
-                            "post_id": 42,
-                            "topic_id": 9,
-                            "category_id": 3,
-                            "subject_id": 17,
-                            "subject_name": "bob",
-                            "target_repr": "post 42",
-                            "reason": "Advertising is not allowed (rule 3).",
-                            "rule_number": 3,
-                            "rule_title": "No advertising",
-                            "before": {"state": "visible"},
-                            "after": {"state": "removed", "flaggers": 2},
-                            "public": True,
-                        }
-                    ],
-                },
+                value=page_body(AUDIT_EXAMPLE),
                 response_only=True,
             )
         ],

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community.serializers import error_responses
-from config.api.pagination import KeysetCursorPagination
+from config.api.pagination import KeysetCursorPagination, page_body
 from notifications import selectors, services
 from notifications.serializers import (
     MarkReadInputSerializer,
@@ -56,11 +56,10 @@ class NotificationListView(GenericAPIView):
             OpenApiExample(
                 "Page",
                 response_only=True,
-                value={
-                    "next": "https://community.example/api/v1/notifications/?cursor=WyIyMDI2Il0",
-                    "previous": None,
-                    "results": [NOTIFICATION_EXAMPLE],
-                },
+                value=page_body(
+                    NOTIFICATION_EXAMPLE,
+                    next_url="https://community.example/api/v1/notifications/?cursor=WyIyMDI2Il0",
+                ),
             )
         ],
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
@@ -17,13 +19,17 @@ def subscribed_events() -> frozenset[str]:
     Asked by every event receiver, inside the member's request: cached, so that a community
     with no webhook pays no query for posting. The webhook services empty the cache whenever
     an endpoint changes (``webhooks.services._subscriptions_changed``)."""
-    cached = cache.get(SUBSCRIBED_EVENTS_CACHE_KEY)
+    try:
+        cached = cache.get(SUBSCRIBED_EVENTS_CACHE_KEY)
+    except Exception:  # a cache outage must not refuse a member's post: ask the database
+        cached = None
     if cached is not None:
         return frozenset(cached)
     events: set[str] = set()
     for names in WebhookEndpoint.objects.filter(active=True).values_list("events", flat=True):
         events.update(names or [])
-    cache.set(SUBSCRIBED_EVENTS_CACHE_KEY, sorted(events), SUBSCRIBED_EVENTS_CACHE_SECONDS)
+    with contextlib.suppress(Exception):
+        cache.set(SUBSCRIBED_EVENTS_CACHE_KEY, sorted(events), SUBSCRIBED_EVENTS_CACHE_SECONDS)
     return frozenset(events)
 
 

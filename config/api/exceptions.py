@@ -51,16 +51,22 @@ def validation_error_data(exc: DjangoValidationError) -> dict[str, list[str]]:
     return {NON_FIELD: [str(m) for m in exc.messages]}
 
 
+def rate_limited_response(detail: str, retry_after: float) -> Response:
+    """The 429 of a daily limit (``RateLimited`` of the services, the daily flag limit):
+    ``{"detail", "retry_after"}`` and the ``Retry-After`` header, in whole seconds (≥ 1)."""
+    seconds = max(1, int(retry_after))
+    response = Response(
+        {"detail": detail, "retry_after": seconds}, status=status.HTTP_429_TOO_MANY_REQUESTS
+    )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 def exception_handler(exc, context):
     from community.services import RateLimited
 
     if isinstance(exc, RateLimited):
-        response = Response(
-            {"detail": str(exc.message), "retry_after": exc.retry_after},
-            status=status.HTTP_429_TOO_MANY_REQUESTS,
-        )
-        response["Retry-After"] = str(max(1, int(exc.retry_after)))
-        return response
+        return rate_limited_response(str(exc.message), exc.retry_after)
     if isinstance(exc, DjangoValidationError):
         if _is_conflict(exc):
             exc = Conflict(" ".join(str(m) for m in exc.messages))

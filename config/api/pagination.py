@@ -115,3 +115,9 @@ class KeysetCursorPagination(CursorPagination):
 def keyset_pagination(*fields: str) -> type[KeysetCursorPagination]:
     """A keyset pagination class ordered by ``fields`` (non-null; the last one unique)."""
     return type("KeysetOrderedPagination", (KeysetCursorPagination,), {"ordering": fields})
+
+
+def page_body(*rows, next_url: str | None = None) -> dict:
+    """The body of one page of a cursor-paginated list: the answer of a list that always fits
+    in one page (``next`` and ``previous`` null), or a schema example."""
+    return {"next": next_url, "previous": None, "results": list(rows)}

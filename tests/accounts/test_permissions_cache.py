@@ -64,3 +64,20 @@ def test_an_inactive_member_has_no_permission():
     moderator.is_active = False
     moderator.save()
     assert not fresh(moderator).has_perm("accounts.moderate")
+
+
+def test_permissions_are_read_from_the_database_while_the_cache_is_down(settings):
+    from django.core.cache import caches
+
+    moderator = UserFactory(moderator=True)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    caches._settings = None  # makes Django re-read CACHES for this test
+    assert fresh(moderator).has_perm("accounts.moderate")
+    moderator.groups.clear()  # the invalidation signal meets the dead cache too
+    assert not fresh(moderator).has_perm("accounts.moderate")

@@ -142,3 +142,25 @@ def test_schema_and_documentation_pages_are_served_without_cdn(client):
         html = page.content.decode()
         assert "https://" not in html.replace("https://causerie", "")
         assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_my_tokens_list_pages_with_a_cursor_and_a_fixed_query_budget(
+    api_as, member, django_assert_max_num_queries
+):
+    from accounts.services import api_token_create
+
+    client = api_as(member)
+    client.get("/api/v1/me/")  # the token's first use is recorded once
+    counts = []
+    for wanted in (3, 20):  # 20: the most tokens a member may hold (API_TOKENS_PER_MEMBER)
+        while member.api_tokens.count() < wanted:
+            api_token_create(actor=member, name=f"script {member.api_tokens.count()}")
+        with django_assert_max_num_queries(5) as captured:
+            response = client.get("/api/v1/me/tokens/", {"page_size": 100})
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == wanted
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+    first = client.get("/api/v1/me/tokens/", {"page_size": 5}).json()
+    assert first["next"] and first["previous"] is None
+    assert client.get("/api/v1/me/tokens/", {"cursor": "nonsense"}).status_code == 400

@@ -114,6 +114,21 @@ def test_ideas_cursor_walks_every_idea_once_despite_ties(api, make_idea, orderin
     assert len(seen) == len(set(seen))
 
 
+@pytest.mark.parametrize("ordering", ["new", "top", "trending"])
+def test_ideas_cursor_is_stable_while_new_ideas_arrive(api, make_idea, ordering):
+    before = [make_idea().pk for _ in range(7)]
+    first = api.get(f"/api/v1/ideas/?ordering={ordering}&page_size=3").json()
+    seen = [row["id"] for row in first["results"]]
+    arrived = [make_idea().pk for _ in range(3)]  # newer ideas, the same supports
+    url = first["next"]
+    while url:
+        body = api.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert len(seen) == len(set(seen)), "an idea came twice"
+    assert set(seen) == set(before) and not set(arrived) & set(seen)
+
+
 def test_ideas_query_budget_is_the_same_for_3_and_50(
     api_as, member, make_idea, django_assert_max_num_queries
 ):

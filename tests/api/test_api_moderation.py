@@ -579,6 +579,28 @@ def test_audit_log_query_budget_is_the_same_for_3_and_50_entries(
     assert counts[0] == counts[1]
 
 
+@pytest.mark.parametrize("who", ["moderator", "category_moderator"])
+def test_moderation_log_query_budget_is_the_same_for_3_and_50_entries_for_moderators(
+    api_as, request, category, who, django_assert_max_num_queries
+):
+    client = api_as(request.getfixturevalue(who))
+    client.get("/api/v1/me/")  # the token's first use is recorded once
+    counts = []
+    for wanted in (3, 50):
+        while AuditEntry.objects.count() < wanted:
+            AuditEntry.objects.create(
+                actor_name="system",
+                actor_role="system",
+                action="test.entry",
+                category_id=category.pk,
+            )
+        with django_assert_max_num_queries(7) as captured:
+            response = client.get("/api/v1/mod/log/?page_size=100")
+        assert len(response.json()["results"]) == wanted
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
 def test_item_ids_beyond_any_key_are_404_for_moderators_403_for_members(moderator_api, member_api):
     url = "/api/v1/mod/queue/475771528881837208240128/claim/"
     assert moderator_api.post(url).status_code == 404

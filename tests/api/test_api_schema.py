@@ -190,6 +190,7 @@ def test_the_schema_lists_the_documented_endpoints(api_schema):
         "/api/v1/flags/",
         "/api/v1/mod/queue/",
         "/api/v1/mod/queue/{item_id}/claim/",
+        "/api/v1/mod/queue/{item_id}/release/",
         "/api/v1/mod/queue/{item_id}/decide/",
         "/api/v1/mod/log/",
         "/api/v1/ideas/",

@@ -155,6 +155,8 @@ class BrowserWatch:
     navigations: int = 0
     request_generation: dict[int, int] = field(default_factory=dict)
     aborted: list[tuple[int, str]] = field(default_factory=list)
+    # URLs the browser saved as downloads: Chromium reports their request as aborted.
+    downloads: set[str] = field(default_factory=set)
 
     def expect_status(self, status: int, url_pattern: str) -> None:
         """Announce that a response with `status` for a URL matching `url_pattern` (a regex,
@@ -173,7 +175,9 @@ class BrowserWatch:
     def verdict(self) -> list[str]:
         """The problems, including aborted requests that no later navigation explains."""
         for started_in, problem in self.aborted:
-            if started_in == self.navigations:
+            if started_in == self.navigations and not any(
+                problem.endswith(f" {url}: net::ERR_ABORTED") for url in self.downloads
+            ):
                 self._add(problem)
         self.aborted.clear()
         return self.problems
@@ -197,6 +201,9 @@ class BrowserWatch:
             if text.startswith("Failed to load resource") and self._expected_resource_url(where):
                 return
             self._add(f"console error at {where}: {text}")
+
+    def on_download(self, download) -> None:
+        self.downloads.add(download.url)
 
     def on_page_error(self, error: Exception) -> None:
         self._add(f"uncaught script error: {error}")
@@ -310,6 +317,7 @@ def open_page(
         page.on("requestfinished", browser_watch.on_request_finished)
         page.on("requestfailed", browser_watch.on_request_failed)
         page.on("response", browser_watch.on_response)
+        page.on("download", browser_watch.on_download)
         page.on("load", browser_watch.screenshot)
         pages.append(page)
         return page

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from ideas import services as ideas
 from ideas.models import Idea
 from tests.e2e.journeys import (
+    PHONE,
     assert_main_nav_usable,
     assert_no_horizontal_overflow,
     assert_ui_language,
@@ -229,12 +230,4 @@ def test_ideas_walkthrough_in_french(open_page, live_server, browser_watch):
 
 
 def test_ideas_walkthrough_on_a_phone_in_french(open_page, live_server, browser_watch):
-    _walkthrough(
-        open_page,
-        live_server,
-        browser_watch,
-        "fr",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-    )
+    _walkthrough(open_page, live_server, browser_watch, "fr", **PHONE)

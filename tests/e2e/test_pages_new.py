@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import ApiToken
-from tests.e2e.journeys import PHONE, sign_in
+from tests.e2e.journeys import PHONE, sign_in, tab_to
 from tests.factories import CategoryFactory, TopicFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -40,6 +40,15 @@ def _all_local(urls: list[str], live_server) -> None:
     ]
     assert urls, "the page made no request at all"
     assert not outside, f"requests left the live server: {outside}"
+
+
+def _assert_fits(page: Page, what: str) -> None:
+    """Nothing sticks out sideways. With is_mobile, Chromium widens the layout viewport
+    (window.innerWidth) to the content, so the page is measured against the screen too."""
+    width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    screen = page.viewport_size["width"]
+    assert width <= inner + 1, f"{what} is {width}px wide on a {inner}px phone"
+    assert inner <= screen + 1, f"{what} widened the phone's layout viewport to {inner}px"
 
 
 # --- API documentation ---------------------------------------------------------------------
@@ -73,7 +82,9 @@ def test_redoc_renders_its_menu_from_the_live_server_only(page: Page, live_serve
 
     menu = page.locator(".menu-content")
     expect(menu).to_be_visible(timeout=20_000)
-    expect(menu.get_by_text("Causerie API", exact=False).or_(menu.locator("li").first)).to_be_visible()
+    expect(
+        menu.get_by_text("Causerie API", exact=False).or_(menu.locator("li").first)
+    ).to_be_visible()
     expect(page.locator("h1", has_text="Causerie API")).to_be_visible()
     assert menu.locator("li").count() >= 5, "the menu lists the API's sections"
     expect(page.get_by_text("/topics/", exact=False).first).to_be_attached()
@@ -118,7 +129,8 @@ def test_a_member_creates_uses_and_revokes_an_api_token(page: Page, live_server)
     expect(page.get_by_test_id("new-token")).to_have_count(0)
     row = page.get_by_role("row", name=re.compile("My script"))
     expect(row).to_be_visible()
-    row.get_by_role("button", name=re.compile("Revoke")).click()
+    # Each Revoke button says which token it revokes.
+    row.get_by_role("button", name="Revoke My script", exact=True).click()
     expect(page.get_by_text("You have no API token.")).to_be_visible()
 
     # The revoked key no longer works (a 401 is expected here).
@@ -142,6 +154,7 @@ NEW_PAGES = [
     ("/webhooks/", "administrator", ("link", "Register an endpoint"), "Webhooks"),
     ("/webhooks/new/", "administrator", ("button", "Register"), "Register an endpoint"),
 ]
+SAME_IN_FRENCH = {"Webhooks"}
 PAGE_IDS = [path.strip("/").replace("/", "-") for path, *_ in NEW_PAGES]
 
 
@@ -154,7 +167,9 @@ def _person(kind: str):
 
 
 def _some_content():
-    category = CategoryFactory(name="Aurora kettles with a rather long category name", slug="aurora")
+    category = CategoryFactory(
+        name="Aurora kettles with a rather long category name", slug="aurora"
+    )
     for n in range(3):
         TopicFactory(category=category, title=f"Kettle number {n} whistles far too loudly at dawn")
 
@@ -167,10 +182,8 @@ def test_new_page_on_a_phone(open_page, live_server, path, who, control, heading
     page.goto(path)
 
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
-    width, inner = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
-    assert width <= inner + 1, f"{path} is {width}px wide on a {inner}px phone"
+    _assert_fits(page, path)
+    inner = page.viewport_size["width"]
     if control:
         role, name = control
         target = page.get_by_role(role, name=name, exact=True).first
@@ -190,7 +203,12 @@ def test_new_page_in_french(open_page, live_server, path, who, control, heading)
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     main_heading = page.locator("main h1").first
     expect(main_heading).to_be_visible()
-    assert main_heading.inner_text().strip() != heading, f"{path}: the heading is still English"
+    if heading in SAME_IN_FRENCH:
+        # The heading is the same word in both languages: the primary control must not be.
+        role, name = control
+        expect(page.get_by_role(role, name=name, exact=True)).to_have_count(0)
+    else:
+        assert main_heading.inner_text().strip() != heading, f"{path}: the heading is English"
 
 
 @pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"], ids=["swagger", "redoc"])
@@ -200,7 +218,54 @@ def test_api_docs_on_a_phone(open_page, path):
     ready = ".opblock" if path == "/api/docs/" else "h1"
     expect(page.locator(ready).first).to_be_visible(timeout=20_000)
 
-    width, inner = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
-    assert width <= inner + 1, f"{path} is {width}px wide on a {inner}px phone"
+    _assert_fits(page, path)
+
+
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll(
+    "main input:not([type=hidden]), main select, main textarea, main button, main a[href]")]
+  .filter((el) => el.offsetParent !== null || el.getClientRects().length)
+  .filter((el) => {
+    const named = (el.labels && [...el.labels].some((l) => l.textContent.trim()))
+      || (el.getAttribute("aria-label") || "").trim()
+      || el.getAttribute("aria-labelledby") || (el.getAttribute("title") || "").trim();
+    const text = ["BUTTON", "A"].includes(el.tagName) && el.textContent.trim();
+    return !(named || text);
+  })
+  .map((el) => el.outerHTML.slice(0, 120))"""
+
+
+@pytest.mark.parametrize(("path", "who", "control", "heading"), NEW_PAGES, ids=PAGE_IDS)
+def test_new_page_with_the_keyboard(page: Page, live_server, path, who, control, heading):
+    """Every control has a name, and Tab goes through the page to the footer (no trap)."""
+    _some_content()
+    sign_in(page, live_server, _person(who))
+    page.goto(path)
+
+    assert page.evaluate(UNNAMED_CONTROLS) == [], f"{path}: controls without a name"
+    if control:
+        role, name = control
+        tab_to(page, page.get_by_role(role, name=name, exact=True).first, limit=150)
+    tab_to(page, page.locator("#language-select"), limit=250)
+
+
+def test_a_new_token_fits_a_phone(open_page, live_server):
+    """The key, shown once, can be read and selected whole on a phone."""
+    page = open_page(**PHONE)
+    sign_in(page, live_server, UserFactory(username="member_mia"))
+    page.goto("/settings/tokens/")
+    page.get_by_role("textbox", name="Token name").fill("Phone app")
+    page.get_by_role("button", name="Create a token").click()
+
+    key = page.get_by_test_id("new-token")
+    expect(key).to_be_visible()
+    _assert_fits(page, "the token page")
+    inner = page.viewport_size["width"]
+    box = key.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= inner + 1, box
+    row = page.get_by_role("row", name=re.compile("Phone app"))
+    revoke = row.get_by_role("button", name="Revoke Phone app", exact=True)
+    revoke.scroll_into_view_if_needed()
+    expect(revoke).to_be_in_viewport()
+    print(page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 30)"""))
+    print(page.evaluate("() => [window.scrollX, document.documentElement.scrollWidth, window.innerWidth, visualViewport.width, visualViewport.scale]"))
+    _assert_fits(page, "the token page, its table scrolled")

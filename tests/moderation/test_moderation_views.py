@@ -215,7 +215,8 @@ def test_the_audit_log_shows_actions_roles_and_values_in_words(
         '<span class="muted small">member</span>',  # roles, in words
         '<span class="muted small">moderator</span>',
         '<span class="muted small">administrator</span>',
-        "state: Hidden · flags: Agreed",
+        "state: Hidden",  # PostgreSQL's jsonb orders the keys its own way
+        "flags: Agreed",
         "public log: no → public log: yes",
     ):
         assert words in cells, words
