@@ -58,29 +58,34 @@ def forget_all_permissions() -> None:
             cache.set(_VERSION_KEY, 2, None)
 
 
+def _member_changed(sender, instance, action, **kwargs) -> None:
+    if not action.startswith("post_"):
+        return
+    from accounts.models import User
+
+    if isinstance(instance, User):
+        forget_member_permissions(instance.pk)
+    else:
+        # A group (or permission) seen from the other side: its members are many.
+        forget_all_permissions()
+
+
+def _group_changed(sender, action, **kwargs) -> None:
+    if action.startswith("post_"):
+        forget_all_permissions()
+
+
 def connect_invalidation() -> None:
+    # Module-level receivers: signals hold weak references, a closure would be collected.
     from django.contrib.auth.models import Group
     from django.db.models.signals import m2m_changed
 
     from accounts.models import User
 
-    def member_changed(sender, instance, action, reverse, pk_set, **kwargs):
-        if not action.startswith("post_"):
-            return
-        if isinstance(instance, User):
-            forget_member_permissions(instance.pk)
-        else:
-            # A group (or permission) seen from the other side: its members are many.
-            forget_all_permissions()
-
-    def group_changed(sender, action, **kwargs):
-        if action.startswith("post_"):
-            forget_all_permissions()
-
-    m2m_changed.connect(member_changed, sender=User.groups.through, dispatch_uid="perms.groups")
+    m2m_changed.connect(_member_changed, sender=User.groups.through, dispatch_uid="perms.groups")
     m2m_changed.connect(
-        member_changed, sender=User.user_permissions.through, dispatch_uid="perms.user_perms"
+        _member_changed, sender=User.user_permissions.through, dispatch_uid="perms.user_perms"
     )
     m2m_changed.connect(
-        group_changed, sender=Group.permissions.through, dispatch_uid="perms.group_perms"
+        _group_changed, sender=Group.permissions.through, dispatch_uid="perms.group_perms"
     )

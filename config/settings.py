@@ -392,7 +392,6 @@ SPECTACULAR_SETTINGS = {
         "TopicKindEnum": "community.models.TopicKind",
         "ContentStateEnum": "community.models.ContentState",
         "NotificationKindEnum": "notifications.models.NotificationKind",
-        "TopicKindEnum": "community.models.TopicKind",
     },
     # Assets from drf-spectacular-sidecar: nothing loads from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -37,7 +37,10 @@ def _never_raise(receiver: Callable) -> Callable:
     @functools.wraps(receiver)
     def wrapper(*args, **kwargs):
         try:
-            receiver(*args, **kwargs)
+            # A savepoint: a failed statement must not poison the member's transaction (on
+            # PostgreSQL every later query of the request would fail).
+            with transaction.atomic():
+                receiver(*args, **kwargs)
         except Exception:
             logger.exception("webhooks: %s failed; the event is not sent", receiver.__name__)
 

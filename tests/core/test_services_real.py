@@ -22,7 +22,6 @@ def test_database_is_postgresql_and_enforces_constraints():
 @pytest.mark.redis
 def test_cache_is_redis_and_round_trips():
     from django.core.cache import cache, caches
-
     from django.core.cache.backends.redis import RedisCache
 
     # config.cache.TolerantRedisCache: Django's RedisCache that degrades while Redis is down.

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import ApiToken
 from tests.e2e.journeys import PHONE, sign_in, tab_to
-from tests.factories import CategoryFactory, TopicFactory, UserFactory
+from tests.factories import CategoryFactory, PostFactory, TopicFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -153,32 +153,54 @@ NEW_PAGES = [
     ("/insights/reports/", "moderator", None, "Weekly report"),
     ("/webhooks/", "administrator", ("link", "Register an endpoint"), "Webhooks"),
     ("/webhooks/new/", "administrator", ("button", "Register"), "Register an endpoint"),
+    ("/webhooks/{endpoint}/", "administrator", ("button", "Send test ping"), "Our CRM"),
 ]
-SAME_IN_FRENCH = {"Webhooks"}
-PAGE_IDS = [path.strip("/").replace("/", "-") for path, *_ in NEW_PAGES]
+# Headings that read the same in French (a word or the endpoint's own description): the French
+# check looks at the primary control instead.
+SAME_IN_FRENCH = {"Webhooks", "Our CRM"}
+PAGE_IDS = [
+    path.strip("/").replace("/", "-").replace("{endpoint}", "endpoint") for path, *_ in NEW_PAGES
+]
 
 
-def _person(kind: str):
-    if kind == "moderator":
-        return UserFactory(username="cm_camille", moderator=True)
-    if kind == "administrator":
-        return UserFactory(username="admin_ada", administrator=True)
-    return UserFactory(username="member_mia")
+def _people_and_content(path: str, who: str):
+    """The three roles, and something on every page (a token, topics with replies, an
+    ambassador, a watched term, an endpoint with a failed ping): returns the person to sign in
+    and the page's path."""
+    from accounts import services as account_services
+    from insights import people, watch
+    from webhooks import services as webhook_services
 
-
-def _some_content():
+    member = UserFactory(username="member_mia", display_name="Mia with a fairly long name")
+    manager = UserFactory(username="cm_camille", moderator=True)
+    administrator = UserFactory(username="admin_ada", administrator=True)
     category = CategoryFactory(
         name="Aurora kettles with a rather long category name", slug="aurora"
     )
     for n in range(3):
-        TopicFactory(category=category, title=f"Kettle number {n} whistles far too loudly at dawn")
+        topic = TopicFactory(
+            category=category, title=f"Kettle number {n} whistles far too loudly at dawn"
+        )
+        PostFactory(topic=topic, author=member, body="Descale it with citric acid.")
+    account_services.api_token_create(actor=member, name="A script with a long descriptive name")
+    people.ambassador_mark(actor=manager, member=member, note="Answers every kettle question")
+    watch.watched_term_create(actor=manager, term="Aurora kettle", kind="product")
+    endpoint = webhook_services.endpoint_create(
+        actor=administrator,
+        url="http://127.0.0.1:9/hooks/a-rather-long-path/for-our-customer-relationship-tool",
+        events=["topic.created"],
+        description="Our CRM",
+    )
+    webhook_services.endpoint_ping(actor=administrator, endpoint=endpoint)
+    person = {"member": member, "moderator": manager, "administrator": administrator}[who]
+    return person, path.format(endpoint=endpoint.pk)
 
 
 @pytest.mark.parametrize(("path", "who", "control", "heading"), NEW_PAGES, ids=PAGE_IDS)
 def test_new_page_on_a_phone(open_page, live_server, path, who, control, heading):
-    _some_content()
+    person, path = _people_and_content(path, who)
     page = open_page(**PHONE)
-    sign_in(page, live_server, _person(who))
+    sign_in(page, live_server, person)
     page.goto(path)
 
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
@@ -196,8 +218,9 @@ def test_new_page_on_a_phone(open_page, live_server, path, who, control, heading
 
 @pytest.mark.parametrize(("path", "who", "control", "heading"), NEW_PAGES, ids=PAGE_IDS)
 def test_new_page_in_french(open_page, live_server, path, who, control, heading):
+    person, path = _people_and_content(path, who)
     page = open_page(locale="fr-FR")
-    sign_in(page, live_server, _person(who))
+    sign_in(page, live_server, person)
     page.goto(path)
 
     expect(page.locator("html")).to_have_attribute("lang", "fr")
@@ -237,8 +260,8 @@ UNNAMED_CONTROLS = """() => [...document.querySelectorAll(
 @pytest.mark.parametrize(("path", "who", "control", "heading"), NEW_PAGES, ids=PAGE_IDS)
 def test_new_page_with_the_keyboard(page: Page, live_server, path, who, control, heading):
     """Every control has a name, and Tab goes through the page to the footer (no trap)."""
-    _some_content()
-    sign_in(page, live_server, _person(who))
+    person, path = _people_and_content(path, who)
+    sign_in(page, live_server, person)
     page.goto(path)
 
     assert page.evaluate(UNNAMED_CONTROLS) == [], f"{path}: controls without a name"
@@ -266,6 +289,4 @@ def test_a_new_token_fits_a_phone(open_page, live_server):
     revoke = row.get_by_role("button", name="Revoke Phone app", exact=True)
     revoke.scroll_into_view_if_needed()
     expect(revoke).to_be_in_viewport()
-    print(page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 30)"""))
-    print(page.evaluate("() => [window.scrollX, document.documentElement.scrollWidth, window.innerWidth, visualViewport.width, visualViewport.scale]"))
     _assert_fits(page, "the token page, its table scrolled")
