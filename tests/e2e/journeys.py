@@ -30,9 +30,13 @@ def tab_to(page: Page, target: Locator, *, limit: int = 60) -> None:
 
 
 def assert_no_horizontal_overflow(page: Page) -> None:
-    """Nothing sticks out sideways: the page is not wider than the screen."""
+    """Nothing sticks out sideways: the page is not wider than the screen. With is_mobile,
+    Chromium widens the layout viewport (window.innerWidth) to wide content, so the page is
+    measured against the screen's width too."""
     width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    screen = page.viewport_size["width"]
     assert width <= inner, f"{page.url}: the page is {width}px wide on a {inner}px screen"
+    assert inner <= screen + 1, f"{page.url}: the layout viewport grew to {inner}px"
 
 
 def assert_main_nav_usable(page: Page) -> None:
