@@ -31,6 +31,7 @@ from community import permissions as community_permissions
 from community import selectors as community_selectors
 from community.services import RateLimited
 from community.views import ListPage, member_required
+from config.forms import service_errors_to_form
 from ideas import permissions, selectors, services
 from ideas.filters import IdeaFilterSet
 from ideas.forms import (
@@ -108,14 +109,6 @@ def _status_of(exc: Exception) -> int:
     if isinstance(exc, PermissionDenied):
         return 403
     return 400
-
-
-def _errors_to_form(exc: ValidationError, form) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _refused(request: HttpRequest, exc: Exception, *, back: str) -> HttpResponse:
@@ -297,7 +290,7 @@ def idea_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, _message_of(exc) or _("You may not propose an idea there."))
                 status = 403
             except ValidationError as exc:
-                _errors_to_form(exc, form)
+                service_errors_to_form(exc, form)
                 status = 400
             else:
                 if idea.topic.state == "held":
@@ -434,7 +427,7 @@ def idea_status(request: HttpRequest, idea_id: int) -> HttpResponse:
             release_note=data["release_note"],
         )
     except ValidationError as exc:
-        _errors_to_form(exc, form)
+        service_errors_to_form(exc, form)
         return _idea_page(request, idea, status_form=form, status=400)
     messages.success(request, _("Status saved; everyone who follows the idea will be told."))
     return redirect(idea)
@@ -458,7 +451,7 @@ def idea_merge(request: HttpRequest, idea_id: int) -> HttpResponse:
             actor=user, source=idea, target=target, response=form.cleaned_data["response"]
         )
     except ValidationError as exc:
-        _errors_to_form(exc, form)
+        service_errors_to_form(exc, form)
         return _idea_page(request, idea, merge_form=form, status=400)
     messages.success(
         request,
@@ -716,7 +709,7 @@ def challenge_new(request: HttpRequest) -> HttpResponse:
             try:
                 challenge = services.challenge_create(actor=user, **data)
             except ValidationError as exc:
-                _errors_to_form(exc, form)
+                service_errors_to_form(exc, form)
                 status = 400
             else:
                 messages.success(request, _("The challenge is open."))

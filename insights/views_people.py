@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
+from config.forms import service_errors_to_form
 from insights import people, watch
 from insights.models import Alert, WatchedTermKind
 
@@ -108,14 +109,6 @@ def _member_by_username(username: str):
     from accounts.models import User
 
     return User.objects.filter(username__iexact=username.strip(), is_active=True).first()
-
-
-def _errors_to_form(exc: ValidationError, form: forms.Form) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Exports (CSV and XLSX with the period in the file) --------------------------------------
@@ -292,7 +285,7 @@ def ambassadors(request: HttpRequest) -> HttpResponse:
                         actor=request.user, member=member, note=form.cleaned_data["note"]
                     )
                 except ValidationError as exc:
-                    _errors_to_form(exc, form)
+                    service_errors_to_form(exc, form)
                 else:
                     messages.success(
                         request, _("%(name)s is now an ambassador.") % {"name": member.public_name}
@@ -356,7 +349,7 @@ def watch_list(request: HttpRequest) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                 )
             except ValidationError as exc:
-                _errors_to_form(exc, form)
+                service_errors_to_form(exc, form)
             else:
                 messages.success(request, _("“%(term)s” is watched.") % {"term": term.term})
                 return redirect("insights:watch")
@@ -398,7 +391,7 @@ def watch_detail(request: HttpRequest, term_id: int) -> HttpResponse:
             try:
                 watch.watched_term_update(actor=request.user, watched=term, **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(exc, form)
+                service_errors_to_form(exc, form)
                 term.refresh_from_db()
             else:
                 messages.success(request, _("The term is saved."))

@@ -425,11 +425,17 @@ def _term_measures(window: Window) -> dict[int, tuple[WatchedTerm, Measure]]:
     sums = defaultdict(lambda: (0, 0, 0, 0))
     for term_id, *figures in rows:
         sums[term_id] = tuple(int(value) for value in figures)
+    return _measured(terms, sums, window, floor=conf("WATCH_MIN_MENTIONS"))
+
+
+def _measured(subjects: dict, sums, window: Window, *, floor) -> dict[int, tuple[object, Measure]]:
+    """``{id: (subject, Measure)}`` from each subject's (current, previous, baseline sum,
+    baseline sum of squares)."""
     result = {}
-    for term_id, term in terms.items():
-        current, previous, total, squares = sums[term_id]
-        result[term_id] = (
-            term,
+    for pk, subject in subjects.items():
+        current, previous, total, squares = sums[pk]
+        result[pk] = (
+            subject,
             measure(
                 current=current,
                 previous=previous,
@@ -437,7 +443,7 @@ def _term_measures(window: Window) -> dict[int, tuple[WatchedTerm, Measure]]:
                 baseline_sq=squares,
                 hours=window.hours,
                 fraction=window.fraction,
-                floor=conf("WATCH_MIN_MENTIONS"),
+                floor=floor,
             ),
         )
     return result
@@ -472,22 +478,7 @@ def _flag_measures(window: Window) -> dict[int, tuple[object, Measure]]:
     # Only categories with flags in the window can spike; load just those.
     candidates = [cid for cid, entry in sums.items() if entry[0] or entry[1]]
     categories = Category.objects.in_bulk(candidates)
-    result = {}
-    for category_id, category in categories.items():
-        current, previous, total, squares = sums[category_id]
-        result[category_id] = (
-            category,
-            measure(
-                current=current,
-                previous=previous,
-                baseline_sum=total,
-                baseline_sq=squares,
-                hours=window.hours,
-                fraction=window.fraction,
-                floor=conf("FLAG_MIN_PER_HOUR"),
-            ),
-        )
-    return result
+    return _measured(categories, sums, window, floor=conf("FLAG_MIN_PER_HOUR"))
 
 
 def alert_recipient_ids() -> list[int]:

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.forms import service_errors_to_form
 from webhooks import permissions as perms
 from webhooks import selectors, services
 from webhooks.forms import EndpointForm
@@ -37,14 +38,6 @@ def administrator_required(view: Callable) -> Callable:
     return wrapper
 
 
-def _errors_to_form(exc: ValidationError, form: EndpointForm) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @administrator_required
 def endpoint_list(request: HttpRequest) -> HttpResponse:
     return render(
@@ -61,7 +54,7 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
         try:
             endpoint = services.endpoint_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(exc, form)
+            service_errors_to_form(exc, form)
         else:
             messages.success(request, _("Endpoint registered."))
             return redirect(endpoint.get_absolute_url())
@@ -88,7 +81,7 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
         try:
             services.endpoint_update(actor=request.user, endpoint=endpoint, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(exc, form)
+            service_errors_to_form(exc, form)
         else:
             messages.success(request, _("Endpoint saved."))
             return redirect(endpoint.get_absolute_url())
