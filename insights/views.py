@@ -7,20 +7,18 @@ get a 403. The filters are GET parameters shared by the page, the charts and the
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import can_view_insights
+from config.access import signed_in_and
 from insights import charts, exports, selectors, services
 from insights.forms_dashboard import PeriodForm, RecipientForm
 from insights.models import ReportSubscription
@@ -29,18 +27,11 @@ from insights.models import ReportSubscription
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
-def insights_required(view: Callable) -> Callable:
-    """Sign in first; then 403 for anybody who may not see the community's figures."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_view_insights(request.user):
-            raise PermissionDenied(_("Only moderators and staff may see the community's figures."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Sign in first; then 403 for anybody who may not see the community's figures.
+insights_required = signed_in_and(
+    lambda user: can_view_insights(user),
+    gettext_lazy("Only moderators and staff may see the community's figures."),
+)
 
 
 def _period(request: HttpRequest) -> tuple[PeriodForm, selectors.Period]:

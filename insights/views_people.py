@@ -4,14 +4,12 @@ watched terms, alerts, and their CSV/XLSX exports. Thin: parse, read, call a ser
 from __future__ import annotations
 
 import csv
-import functools
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
+from config.access import signed_in_and
 from config.forms import service_errors_to_form
 from insights import people, watch
 from insights.models import Alert, WatchedTermKind
@@ -31,18 +30,11 @@ PERIODS = (7, 30, 90, 365)
 DEFAULT_PERIOD = 30
 
 
-def insights_required(view: Callable) -> Callable:
-    """Sign in first; then 403 for anybody who may not view the insights."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not people.can_view_people(request.user):
-            raise PermissionDenied(_("Only community managers and staff may open the insights."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Sign in first; then 403 for anybody who may not view the insights.
+insights_required = signed_in_and(
+    lambda user: people.can_view_people(user),
+    gettext_lazy("Only community managers and staff may open the insights."),
+)
 
 
 def _back(request: HttpRequest, fallback: str) -> str:

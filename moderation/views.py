@@ -40,6 +40,7 @@ from accounts.models import User
 from community import selectors as community_selectors
 from community.links import UrlPattern
 from community.models import Category, ContentState
+from config.access import signed_in_and
 from moderation import coverage, selectors, services
 from moderation import permissions as perms
 from moderation.forms import (
@@ -81,33 +82,19 @@ def _signed_in(view: Callable) -> Callable:
     return wrapper
 
 
-def moderator_required(view: Callable) -> Callable:
-    """Sign in first; then 403 for anybody who may not review the queue."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not perms.can_review_queue(request.user):
-            raise PermissionDenied(_("Only moderators may open the moderation pages."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Sign in first; then 403 for anybody who may not review the queue.
+moderator_required = signed_in_and(
+    lambda user: perms.can_review_queue(user),
+    gettext_lazy("Only moderators may open the moderation pages."),
+)
 
 
-def lists_manager_required(view: Callable) -> Callable:
-    """Sign in first; then 403 for anybody who may not manage the moderation lists
-    (community managers: global moderators)."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not perms.can_manage_moderation_lists(request.user):
-            raise PermissionDenied(_("Only community managers may change the guidelines."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Sign in first; then 403 for anybody who may not manage the moderation lists (community
+# managers: global moderators).
+lists_manager_required = signed_in_and(
+    lambda user: perms.can_manage_moderation_lists(user),
+    gettext_lazy("Only community managers may change the guidelines."),
+)
 
 
 def _back(request: HttpRequest, fallback: str) -> str:

@@ -4,19 +4,19 @@ through ``webhooks.services``. Anybody but an administrator gets a 403 (after si
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from config.access import signed_in_and
 from config.forms import service_errors_to_form
 from webhooks import permissions as perms
 from webhooks import selectors, services
@@ -26,16 +26,11 @@ from webhooks.models import WebhookEndpoint
 DELIVERIES_PER_PAGE = 50
 
 
-def administrator_required(view: Callable) -> Callable:
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not perms.can_manage_webhooks(request.user):
-            raise PermissionDenied(_("Only administrators may manage webhooks."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Sign in first; then 403 for anybody but administrators.
+administrator_required = signed_in_and(
+    lambda user: perms.can_manage_webhooks(user),
+    gettext_lazy("Only administrators may manage webhooks."),
+)
 
 
 @administrator_required
