@@ -6,11 +6,14 @@ reader sees exactly what every other anonymous reader sees, so the rendered page
 reused until something on it changes.
 
 What is served from the cache
-    A GET of a view decorated with :func:`anonymous_page`, when the visitor is not signed in,
-    the request is not an htmx request and no message waits to be shown. A signed-in member
-    never reads from the cache nor fills it: they always see their own writes at once. Only
-    200 answers that set no cookie, add no message and leave the session untouched are
-    stored.
+    A GET of a view decorated with :func:`anonymous_page`, by a visitor with no session cookie
+    (so not signed in) and no message waiting, when the request is not an htmx request.
+    :class:`AnonymousPageMiddleware` looks the page up before the rest of the middleware runs
+    and serves a hit at once; on a miss the view renders, and the page is stored only when it
+    is a 200 answer to an anonymous visitor that set no cookie (but the CSRF cookie), added
+    no message and left the session untouched. A signed-in member never reads from the cache
+    nor fills it: they always see their own writes at once. An anonymous visitor who holds a
+    session (a sign-up in progress, a message stored in the session) gets rendered pages.
 
 Keys and generations
     A page's key holds its path and query string, host, scheme and language; the page is
@@ -55,12 +58,19 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.urls import Resolver404, resolve
+from django.utils import translation
+
+from config.cache import counter_incr
 
 logger = logging.getLogger(__name__)
 
@@ -120,17 +130,29 @@ def _fresh_generation() -> int:
 # --- Generations --------------------------------------------------------------------------------
 
 
-def generations(scopes: Iterable[str], *, also: Iterable[str] = ()) -> tuple[tuple, dict]:
-    """The current generation of each scope (created when missing), and the values of the
-    ``also`` keys read in the same round trip. Raises on cache errors."""
+def generations(
+    scopes: Iterable[str], *, also: Iterable[str] = (), counter: str | None = None
+) -> tuple[tuple, dict, int | None]:
+    """The current generation of each scope (created when missing), the values of the
+    ``also`` keys read in the same round trip, and the new value of ``counter`` when one is
+    given (increased in that round trip on Redis). Raises on cache errors."""
     keys = [GENERATION_KEY.format(scope=scope) for scope in scopes]
-    found = cache.get_many([*also, *keys])
+    wanted = [*also, *keys]
+    count = None
+    if counter is None:
+        found = cache.get_many(wanted)
+    elif hasattr(cache, "get_many_and_incr"):  # config.cache.TolerantRedisCache
+        found, count = cache.get_many_and_incr(wanted, counter)
+        if count is None:
+            raise ConnectionError("cache unreachable")
+    else:
+        found, count = cache.get_many(wanted), counter_incr(counter)
     missing = [key for key in keys if key not in found]
     if missing:
         for key in missing:
             cache.add(key, _fresh_generation(), timeout=None)
         found.update(cache.get_many(missing))
-    return tuple(int(found[key]) for key in keys), found
+    return tuple(int(found[key]) for key in keys), found, count
 
 
 def generations_bump(scopes: Iterable[str]) -> None:
@@ -143,7 +165,25 @@ def generations_bump(scopes: Iterable[str]) -> None:
             cache.set(key, _fresh_generation(), timeout=None)
 
 
-# --- The decorator ------------------------------------------------------------------------------
+# --- Serving: the middleware and the decorator ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HitCounter:
+    """A counter increased in the page lookup's round trip, such as a topic's views."""
+
+    key: str
+    #: Called with the counter's new value.
+    counted: Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A page looked up and not found: where to store it once rendered."""
+
+    key: str
+    generations: tuple
+    language: str
 
 
 def _pending_messages(request: HttpRequest) -> bool:
@@ -152,29 +192,46 @@ def _pending_messages(request: HttpRequest) -> bool:
     return storage is not None and len(storage) > 0
 
 
-def _may_use_cache(request: HttpRequest) -> bool:
-    if request.method != "GET" or not _enabled():
-        return False
-    if request.headers.get("HX-Request"):
-        return False  # htmx asks for fragments and history restores: rendered every time
-    user = getattr(request, "user", None)
-    if user is None or user.is_authenticated:
-        return False
-    return not _pending_messages(request)
-
-
-def _lookup(request: HttpRequest, scopes: list[str]) -> tuple[str, tuple, tuple | None]:
-    """(page key, current generations, the stored page if it is current) in one round trip."""
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    key = PAGE_KEY.format(
-        language=getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE,
-        digest=hashlib.sha256(address.encode()).hexdigest()[:32],
+def _may_look_up(request: HttpRequest) -> bool:
+    """A GET by a visitor who cannot be signed in (no session cookie) and has no message
+    waiting (messages live in a cookie, or in the session), for a whole page (not htmx)."""
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+        and not request.headers.get("HX-Request")
+        and _enabled()
     )
-    current, found = generations(scopes, also=[key])
+
+
+def _page_key(request: HttpRequest, language: str) -> str:
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return PAGE_KEY.format(
+        language=language, digest=hashlib.sha256(address.encode()).hexdigest()[:32]
+    )
+
+
+def _lookup(key: str, scopes: list[str], counter: HitCounter | None) -> tuple[tuple, tuple | None]:
+    """(current generations, the stored page if it is current) in one round trip, which also
+    increases the counter."""
+    current, found, count = generations(
+        scopes, also=[key], counter=counter.key if counter else None
+    )
+    if counter is not None:
+        try:
+            counter.counted(count)
+        except Exception:
+            logger.warning("anonymous page cache: hit counter failed", exc_info=True)
     stored = found.get(key)
     if stored is not None and stored[0] != current:
         stored = None  # rendered before a change: stale
-    return key, current, stored
+    return current, stored
+
+
+def counted_with_lookup(request: HttpRequest) -> bool:
+    """Whether the view's hit counter was already increased with the page's lookup: the view
+    must then not count this request again."""
+    return getattr(request, "anonymous_page_counted", False)
 
 
 def _without_csrf_token(content: bytes) -> bytes | None:
@@ -188,12 +245,10 @@ def _without_csrf_token(content: bytes) -> bytes | None:
     return content
 
 
-def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+def _storable_by_view(request: HttpRequest, response: HttpResponse) -> bool:
+    """What only the view's side can tell: an anonymous visitor, no message added, the
+    session untouched, a complete 200 page."""
     if response.status_code != 200 or response.streaming or response.cookies:
-        return False
-    if "private" in response.get("Cache-Control", "") or "no-store" in response.get(
-        "Cache-Control", ""
-    ):
         return False
     session = getattr(request, "session", None)
     if session is not None and session.modified:
@@ -202,60 +257,131 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     return user is not None and not user.is_authenticated and not _pending_messages(request)
 
 
-def _store(key: str, current: tuple, request: HttpRequest, response: HttpResponse) -> None:
-    if not _storable(request, response):
-        return
+def _storable_by_stack(response: HttpResponse) -> bool:
+    """What the whole stack may have added since: a cookie other than the CSRF cookie every
+    new visitor gets, or a private cache policy."""
+    if any(name != settings.CSRF_COOKIE_NAME for name in response.cookies):
+        return False
+    cache_control = response.get("Cache-Control", "")
+    return "private" not in cache_control and "no-store" not in cache_control
+
+
+def _store(pending: _Pending, response: HttpResponse) -> None:
     content = _without_csrf_token(response.content)
     if content is None:
-        logger.warning("anonymous page cache: unrecognised CSRF token on %s", request.path)
+        logger.warning("anonymous page cache: unrecognised CSRF token; page not stored")
         return
     headers = [(k, v) for k, v in response.items() if k.lower() not in _DROPPED_HEADERS]
     try:
-        cache.set(key, (current, response.status_code, headers, content), _timeout())
+        cache.set(
+            pending.key,
+            (pending.generations, response.status_code, headers, content),
+            _timeout(),
+        )
     except Exception:
         _cache_failed("store")
 
 
-def _rebuild(request: HttpRequest, stored: tuple) -> HttpResponse:
-    _generations, status, headers, content = stored
-    if _CSRF_PLACEHOLDER in content:
-        content = content.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
-    response = HttpResponse(content, status=status)
-    for name, value in headers:
-        response[name] = value
-    response[STATUS_HEADER] = "hit"
-    return response
+class AnonymousPageMiddleware:
+    """Serves stored pages to anonymous visitors before the rest of the stack runs, and stores
+    the pages that views decorated with :func:`anonymous_page` mark as storable.
+
+    Why a middleware and not only the decorator: a hit served from the view still went through
+    every middleware (sessions, locale, CSRF, authentication, messages, CSP, htmx, allauth and
+    Causerie's own), which cost more than the hit itself (bench/README.md). Here a hit costs
+    one URL resolution, one cache round trip and the visitor's CSRF token. The page is stored
+    with the headers the whole stack gave it (CSP, X-Frame-Options, Content-Language, Vary), so
+    a hit answers exactly what a rendered page would; ``SecurityMiddleware``, above this one,
+    still adds its own.
+
+    Place it right after ``WhiteNoiseMiddleware``, before ``SessionMiddleware``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        # A hit skips CsrfViewMiddleware; its two steps are run here: read the visitor's CSRF
+        # cookie before the token is made, set a cookie for a new visitor afterwards.
+        self.csrf = CsrfViewMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _may_look_up(request):
+            return self.get_response(request)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        scopes = getattr(match.func, "anonymous_page_scopes", None)
+        if scopes is None:
+            return self.get_response(request)
+        try:
+            # LocaleMiddleware makes the same choice (Causerie uses no i18n_patterns); the
+            # decorator checks that both agree before a page is stored under this language.
+            language = translation.get_language_from_request(request)
+            key = _page_key(request, language)
+        except DisallowedHost:
+            return self.get_response(request)  # CommonMiddleware answers 400, as usual
+        make_counter = getattr(match.func, "anonymous_page_counter", None)
+        counter = None
+        if make_counter is not None:
+            counter = make_counter(request, *match.args, **match.kwargs)
+            request.anonymous_page_counted = True  # with the lookup below, or at once
+        try:
+            current, stored = _lookup(key, scopes(request, *match.args, **match.kwargs), counter)
+        except Exception:
+            _cache_failed("read")
+            return self.get_response(request)
+        if stored is not None:
+            return self._serve(request, stored)
+        pending = _Pending(key, current, language)
+        request.anonymous_page = pending
+        response = self.get_response(request)
+        if getattr(response, "anonymous_page_storable", False) and _storable_by_stack(response):
+            _store(pending, response)
+        if getattr(response, "anonymous_page_storable", None) is not None:
+            response[STATUS_HEADER] = "miss"
+        return response
+
+    def _serve(self, request: HttpRequest, stored: tuple) -> HttpResponse:
+        _generations, status, headers, content = stored
+        self.csrf.process_request(request)
+        if _CSRF_PLACEHOLDER in content:
+            content = content.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
+        response["Content-Length"] = str(len(content))
+        response[STATUS_HEADER] = "hit"
+        return self.csrf.process_response(request, response)
 
 
 def anonymous_page(
-    scopes: Callable[..., list[str]], *, on_hit: Callable[..., None] | None = None
+    scopes: Callable[..., list[str]],
+    *,
+    counter: Callable[..., HitCounter | None] | None = None,
 ) -> Callable:
-    """Serve the decorated GET view from the cache to anonymous visitors (see the module doc).
+    """Let :class:`AnonymousPageMiddleware` serve the decorated GET view from the cache to
+    anonymous visitors (see the module doc).
 
-    ``scopes(request, *args, **kwargs)`` names the generations the page depends on.
-    ``on_hit(request, *args, **kwargs)`` runs when a page is served from the cache, for what
-    the view does besides rendering (counting a topic view); it must not raise."""
+    ``scopes(request, *args, **kwargs)`` names the generations the page depends on; it runs
+    before the session, the user and the language are known, so it may use the URL only.
+    ``counter(request, *args, **kwargs)``, for a page that counts its visits (a topic's
+    views), gives the :class:`HitCounter` to increase in the lookup's round trip — or counts
+    the visit itself and returns None. Either way the visit is counted before the page is
+    looked up, so on a miss the view must not count it again (:func:`counted_with_lookup`)."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not _may_use_cache(request):
-                return view(request, *args, **kwargs)
-            try:
-                key, current, stored = _lookup(request, scopes(request, *args, **kwargs))
-            except Exception:
-                _cache_failed("read")
-                return view(request, *args, **kwargs)
-            if stored is not None:
-                response = _rebuild(request, stored)
-                if on_hit is not None:
-                    on_hit(request, *args, **kwargs)
-                return response
             response = view(request, *args, **kwargs)
-            _store(key, current, request, response)
-            response[STATUS_HEADER] = "miss"
+            pending = getattr(request, "anonymous_page", None)
+            if pending is not None:
+                response.anonymous_page_storable = getattr(
+                    request, "LANGUAGE_CODE", None
+                ) == pending.language and _storable_by_view(request, response)
             return response
 
+        wrapper.anonymous_page_scopes = scopes
+        wrapper.anonymous_page_counter = counter
         return wrapper
 
     return decorator

@@ -733,7 +733,8 @@ def _topic_page(
             # Reading positions are a convenience: never a reason to fail a page.
             with contextlib.suppress(PermissionDenied, ValidationError):
                 services.topic_read(actor=user, topic=topic, last_number=shown)
-    services.topic_view_record(topic_id=topic.pk)
+    if not caching.counted_with_lookup(request):
+        services.topic_view_record(topic_id=topic.pk)
 
     can_reply = permissions.can_reply(user, topic)
     if reply_form is None and can_reply:
@@ -812,13 +813,15 @@ def _topic_scopes(request: HttpRequest, topic_id: int, slug: str) -> list[str]:
     return [caching.topic_scope(topic_id)]
 
 
-def _topic_view_from_cache(request: HttpRequest, topic_id: int, slug: str) -> None:
+def _topic_view_counter(
+    request: HttpRequest, topic_id: int, slug: str
+) -> caching.HitCounter | None:
     # A page served from the anonymous cache is still a view of the topic.
-    services.topic_view_record(topic_id=topic_id)
+    return services.topic_view_counter(topic_id=topic_id)
 
 
 @require_GET
-@caching.anonymous_page(_topic_scopes, on_hit=_topic_view_from_cache)
+@caching.anonymous_page(_topic_scopes, counter=_topic_view_counter)
 def topic_detail(request: HttpRequest, topic_id: int, slug: str) -> HttpResponse:
     topic = selectors.topic_get_for_user(user=request.user, topic_id=topic_id)
     if slug != topic.slug:

@@ -56,7 +56,11 @@ from community.services.topics import (
     topic_unlock,
     topic_unpin,
 )
-from community.services.view_counts import topic_view_record, topic_views_flush
+from community.services.view_counts import (
+    topic_view_counter,
+    topic_view_record,
+    topic_views_flush,
+)
 from community.services.votes import answer_accept, answer_unaccept, vote_cast
 
 __all__ = [
@@ -84,6 +88,7 @@ __all__ = [
     "topic_subscribe",
     "topic_unlock",
     "topic_unpin",
+    "topic_view_counter",
     "topic_view_record",
     "topic_views_flush",
     "vote_cast",

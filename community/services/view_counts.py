@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -10,9 +11,11 @@ from django.core.cache import cache
 from django.db.models import F
 
 from accounts.models import User
+from community.caching import HitCounter
 from community.models import (
     Topic,
 )
+from config.cache import counter_incr
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -44,21 +47,33 @@ def topic_view_record(*, topic_id: int) -> None:
     if not settings.COMMUNITY_VIEW_COUNTS_BUFFERED:
         Topic.objects.filter(pk=topic_id).update(view_count=F("view_count") + 1)
         return
-    key = VIEW_COUNTER_KEY.format(topic_id=topic_id)
     try:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # no counter yet
-            count = 1 if cache.add(key, 1, timeout=None) else cache.incr(key)
-        if count == 1:
-            _view_mark_dirty(topic_id)
+        _view_counted(topic_id, counter_incr(VIEW_COUNTER_KEY.format(topic_id=topic_id)))
     except Exception:  # a view counter is not worth a 500
         logger.warning("topic view not counted (cache unavailable)", exc_info=True)
 
 
+def topic_view_counter(*, topic_id: int) -> HitCounter | None:
+    """Count one view of a topic with the anonymous page cache's lookup
+    (community/caching.py): the counter to increase in the lookup's round trip, or None when
+    the view was written through at once (unbuffered mode)."""
+    if not settings.COMMUNITY_VIEW_COUNTS_BUFFERED:
+        topic_view_record(topic_id=topic_id)
+        return None
+    return HitCounter(
+        key=VIEW_COUNTER_KEY.format(topic_id=topic_id),
+        counted=functools.partial(_view_counted, topic_id),
+    )
+
+
+def _view_counted(topic_id: int, count: int) -> None:
+    # The first view since a flush registers the topic for the next one.
+    if count == 1:
+        _view_mark_dirty(topic_id)
+
+
 def _view_mark_dirty(topic_id: int) -> None:
-    cache.add(VIEW_DIRTY_SEQ_KEY, 0, timeout=None)
-    slot = cache.incr(VIEW_DIRTY_SEQ_KEY)
+    slot = counter_incr(VIEW_DIRTY_SEQ_KEY)
     cache.set(VIEW_DIRTY_SLOT_KEY.format(slot=slot), topic_id, timeout=None)
 
 

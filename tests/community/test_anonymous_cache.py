@@ -55,6 +55,65 @@ def test_second_anonymous_get_is_served_from_cache_without_queries(
     assert "sessionid" not in second.cookies  # no session for an anonymous visitor
 
 
+def test_buffered_views_count_each_request_once_whether_rendered_or_served(
+    client, topic, settings
+):
+    """The view is counted with the lookup (one round trip): the rendering that follows a
+    miss must not count it a second time."""
+    settings.COMMUNITY_VIEW_COUNTS_BUFFERED = True
+    services.topic_views_flush()
+    statuses = [client.get(topic.get_absolute_url())[HIT] for _ in range(3)]
+
+    services.topic_views_flush()
+
+    assert statuses == ["miss", "hit", "hit"]
+    topic.refresh_from_db()
+    assert topic.view_count == 3
+
+
+def test_a_hit_carries_the_headers_of_a_rendered_page(pages):
+    """Hits are served before most middleware; the page was stored with the headers the whole
+    stack gave it (CSP, framing, language, Vary)."""
+    rendered = Client().get(pages["topic"])
+    served = Client().get(pages["topic"])
+
+    assert served[HIT] == "hit"
+    for header in (
+        "Content-Type",
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "Content-Language",
+        "Vary",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+    ):
+        assert served.get(header) == rendered.get(header), header
+        assert served.get(header), header
+    assert int(served["Content-Length"]) == len(served.content)
+
+
+def test_an_anonymous_visitor_holding_a_session_gets_a_rendered_page(client, pages):
+    client.get(pages["home"])
+    client.cookies["sessionid"] = "x" * 32  # unknown session: anonymous, but not served
+
+    response = client.get(pages["home"])
+
+    assert response.status_code == 200
+    assert HIT not in response
+
+
+def test_a_message_waiting_in_a_cookie_is_shown_not_a_stored_page(client, member, pages):
+    client.get(pages["home"])
+    client.force_login(member)
+    client.post("/accounts/logout/")  # "You have signed out." waits in the messages cookie
+    assert "messages" in client.cookies
+
+    response = client.get(pages["home"])
+
+    assert HIT not in response
+    assert "signed out" in response.content.decode()
+
+
 def test_topic_view_is_still_counted_when_the_page_comes_from_cache(client, topic, settings):
     settings.COMMUNITY_VIEW_COUNTS_BUFFERED = False  # written through: visible in the database
     client.get(topic.get_absolute_url())

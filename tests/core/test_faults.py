@@ -149,6 +149,9 @@ def test_tolerant_cache_answers_like_an_empty_cache_and_counters_raise(redis_dow
     cache.delete_many(["a"])
     with pytest.raises(redis.ConnectionError):
         cache.incr("k")
+    with pytest.raises(redis.ConnectionError):
+        cache.incr_counter("k")
+    assert cache.get_many_and_incr(["a"], "k") == ({}, None)
 
 
 def test_tolerant_cache_leaves_a_failed_redis_alone_for_the_pause(settings, monkeypatch):
@@ -404,3 +407,20 @@ def test_a_committed_reply_leaves_exactly_one_outbox_event_and_one_task(
     events = list(Outbox.objects.filter(key=f"post:{post.pk}"))
     assert len(events) == 1
     assert published == [events[0].pk]
+
+
+@pytest.mark.redis
+def test_tolerant_cache_counts_and_reads_in_one_round_trip(settings, private_redis):
+    """incr_counter starts a missing counter at 0; get_many_and_incr reads values (pickled or
+    counters) and increases a counter through one pipeline."""
+    _use_cache(settings, "config.cache.TolerantRedisCache", private_redis.url)
+    cache = caches["default"]
+    cache.set("page", ("generation", b"<html>"))
+
+    assert cache.incr_counter("views") == 1
+    assert cache.incr_counter("views") == 2
+    found, count = cache.get_many_and_incr(["page", "views", "absent"], "views")
+
+    assert found == {"page": ("generation", b"<html>"), "views": 2}
+    assert count == 3
+    assert cache.get("views") == 3  # Django's own reads see the raw counter as an int
