@@ -336,7 +336,11 @@ class Vote(models.Model):
             models.UniqueConstraint(fields=["post", "user"], name="vote_one_per_member"),
             models.CheckConstraint(condition=Q(value__in=[1, -1]), name="vote_value_up_or_down"),
         ]
-        indexes = [models.Index(fields=["user", "-created_at"], name="vote_user_recent")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="vote_user_recent"),
+            # Insights count the votes of a day or a week (insights/metrics.py, people.py).
+            models.Index(fields=["created_at"], name="vote_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.value:+d} on {self.post_id}"
