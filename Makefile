@@ -70,7 +70,8 @@ loadtest: $(VENV)/.bench-installed
 
 # Soak and fault injection (bench/README.md): the member mix for 10 minutes against web +
 # worker + beat, with a worker killed, Redis stopped and PostgreSQL connections cut during the
-# load. SOAK_ARGS=--quick for 2 minutes.
+# load. SOAK_ARGS=--quick for 2 minutes; SOAK_ARGS=--ci for CI's form (.ci/run): 2 minutes,
+# 10 people, the small demo data in its own `causerie_bench_ci` database, about 4 minutes in all.
 SOAK_ARGS ?=
 soak: $(VENV)/.bench-installed
 	$(PY) bench/soak.py $(SOAK_ARGS)

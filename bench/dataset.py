@@ -1,9 +1,14 @@
 """Check the bench database's data shape and repair what the bulk seed leaves out.
 
-Run by bench/run.py after ``seed_demo --size large`` (same environment: DATABASE_URL points
+    .venv/bin/python bench/dataset.py [--size large|small]
+
+Run by bench/run.py after ``seed_demo --size <size>`` (same environment: DATABASE_URL points
 at the bench database); prints one JSON object on its last line.
 
-Shape expected (shared/PERFORMANCE.md): at least 500 members, 5,000 topics, 100,000 posts.
+Shape expected, by size: ``large`` (shared/PERFORMANCE.md, the default) at least 500 members,
+5,000 topics, 100,000 posts; ``small`` (the hand-written demo, for CI's short soak,
+``bench/soak.py --ci``) at least 10 members, 40 topics, 100 posts — what the demo holds, so
+that a half-seeded database is caught.
 
 Repair: ``Topic.slug`` is filled by ``Topic.save()``, which ``bulk_create`` does not call, so
 topics bulk-created without a slug cannot be linked to (``get_absolute_url`` raises
@@ -14,6 +19,7 @@ any database whose name does not contain "bench") and says what it did.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -33,7 +39,8 @@ from django.utils.text import slugify  # noqa: E402
 from accounts.models import User  # noqa: E402
 from community.models import Category, Post, Topic  # noqa: E402
 
-MIN_MEMBERS, MIN_TOPICS, MIN_POSTS = 500, 5_000, 100_000
+# (members, topics, posts) at least, by `seed_demo --size`.
+MINIMUMS = {"large": (500, 5_000, 100_000), "small": (10, 40, 100)}
 
 
 def repair_empty_slugs() -> int:
@@ -49,23 +56,28 @@ def repair_empty_slugs() -> int:
     return count
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=sorted(MINIMUMS), default="large")
+    size = parser.parse_args(argv).size
     name = connection.settings_dict["NAME"]
     if "bench" not in str(name):
         sys.exit(f"refusing to touch database {name!r}: not a bench database")
     repaired = repair_empty_slugs()
     shape = {
         "database": name,
+        "size": size,
         "members": User.objects.count(),
         "categories": Category.objects.count(),
         "topics": Topic.objects.count(),
         "posts": Post.objects.count(),
         "slugs_repaired": repaired,
     }
+    min_members, min_topics, min_posts = MINIMUMS[size]
     shape["ok"] = (
-        shape["members"] >= MIN_MEMBERS
-        and shape["topics"] >= MIN_TOPICS
-        and shape["posts"] >= MIN_POSTS
+        shape["members"] >= min_members
+        and shape["topics"] >= min_topics
+        and shape["posts"] >= min_posts
     )
     print(json.dumps(shape))
 

@@ -353,6 +353,12 @@ def parse_args(argv: list[str] | None = None):
         "--redis-url", help="an existing Redis (default: a redis-server of the run's own)"
     )
     parser.add_argument("--skip-setup", action="store_true", help="the database is ready")
+    parser.add_argument(
+        "--size",
+        choices=["large", "small"],
+        default="large",
+        help="seed_demo --size of the bench database (small: the demo, for a quick check)",
+    )
     parser.add_argument("--label", help="name in the results file (default member-mix)")
     parser.add_argument("--max-minutes", type=float, default=30)
     args = parser.parse_args(argv)
@@ -392,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         var_dir = Path(tmp)
         try:
             if not args.skip_setup:
-                report["data"] = bench.setup_database(args.database_url, var_dir)
+                report["data"] = bench.setup_database(args.database_url, var_dir, args.size)
             else:
                 migrate(args.database_url, var_dir)
             if args.redis_url:

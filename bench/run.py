@@ -1,6 +1,6 @@
 """Causerie's HTTP benchmark: `make bench` (see bench/README.md for the method and the figures).
 
-    .venv/bin/python bench/run.py [--quick] [--anon-cache on|off] [--scenarios bare,home,…]
+    .venv/bin/python bench/run.py [--quick] [--anon-cache on|off] [--scenarios …] [--peers]
 
 Steps, each bounded in time:
 
@@ -18,6 +18,10 @@ Steps, each bounded in time:
    (1 thread, 8 connections); the median of the rounds is reported, with the peak RSS of each
    worker read from /proc. The ``bare`` scenario runs ``bench.bare_settings``: the same stack
    with one view answering "ok" — the ceiling every page is compared to.
+
+6. With ``--peers``: the same for Spirit and django-machina (bench/peers.py: their own venvs
+   under var/peers/, their own databases with the same data shape), then each page's req/s
+   as a multiple of the best peer's and the p99s side by side (shared/PERFORMANCE.md's goals).
 
 Prints one table and writes ``bench/results/<date>-<scenario set>.json``. Load only ever targets
 127.0.0.1; every wrk run has a fixed duration and a subprocess timeout, and the whole run stops
@@ -148,7 +152,10 @@ def machine() -> dict:
 # --- 1. Database ----------------------------------------------------------------------------------
 
 
-def setup_database(database_url: str, var_dir: Path) -> dict:
+def setup_database(database_url: str, var_dir: Path, size: str = "large") -> dict:
+    """Create, migrate and seed the bench database with ``seed_demo --size <size>``, check its
+    shape for that size (bench/dataset.py) and analyse it. ``large`` is the benchmark data set;
+    ``small`` (the hand-written demo, seeded in under a minute) serves CI's short soak."""
     parts = urlsplit(database_url)
     name = parts.path.lstrip("/")
     if parts.hostname not in ("127.0.0.1", "localhost") or "bench" not in name:
@@ -175,13 +182,18 @@ def setup_database(database_url: str, var_dir: Path) -> dict:
         env.pop(key, None)
     log("migrate")
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env=env, timeout=900)
-    log("seed_demo --size large (idempotent; the first load takes a few minutes)")
-    seeded = run(
-        [PYTHON, "manage.py", "seed_demo", "--size", "large"], env=env, timeout=3600, capture=True
+    log(
+        f"seed_demo --size {size} (idempotent"
+        + ("; the first load takes a few minutes)" if size == "large" else ")")
     )
-    loaded = "already present" not in seeded.stdout
+    seeded = run(
+        [PYTHON, "manage.py", "seed_demo", "--size", size], env=env, timeout=3600, capture=True
+    )
+    # What seed_demo says when it skips the step that `size` adds (demo/seed.py).
+    skipped = "large data set already present" if size == "large" else "demo already present"
+    loaded = skipped not in seeded.stdout
     shape = last_json_line(
-        run([PYTHON, "bench/dataset.py"], env=env, timeout=600, capture=True).stdout
+        run([PYTHON, "bench/dataset.py", "--size", size], env=env, timeout=600, capture=True).stdout
     )
     if shape.get("slugs_repaired"):
         log(
@@ -189,7 +201,7 @@ def setup_database(database_url: str, var_dir: Path) -> dict:
             "without Topic.save()); bench/dataset.py filled them"
         )
     if not shape["ok"]:
-        raise BenchError(f"the bench data set is too small: {shape}")
+        raise BenchError(f"the bench data set is too small for --size {size}: {shape}")
     log("vacuumdb --analyze")
     run(["vacuumdb", *psql, "--analyze", "--quiet", name], timeout=900)
     shape["loaded_this_run"] = loaded
@@ -230,11 +242,12 @@ class Gunicorn:
 
     def __init__(self, *, settings_module: str, env: dict, log_dir: Path, name: str) -> None:
         self.port = free_port()
-        self.log_path = log_dir / f"gunicorn-{name}.log"
+        self.log_path = log_dir / f"gunicorn-{name.replace(': ', '-')}.log"
         self._log = self.log_path.open("w")
+        executable, application, workdir = self.command(env)
         cmd = [
-            GUNICORN,
-            "config.wsgi:application",
+            executable,
+            application,
             "--workers",
             str(WORKERS),
             "--worker-class",
@@ -242,7 +255,7 @@ class Gunicorn:
             "--bind",
             f"{HOST}:{self.port}",
             "--chdir",
-            str(ROOT),
+            str(workdir),
             "--timeout",
             "30",
             "--graceful-timeout",
@@ -252,12 +265,16 @@ class Gunicorn:
         ]
         self.process = subprocess.Popen(
             cmd,
-            cwd=ROOT,
+            cwd=workdir,
             env={**env, "DJANGO_SETTINGS_MODULE": settings_module},
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def command(self, env: dict) -> tuple[str, str, Path]:
+        """(gunicorn executable, WSGI application, working directory)."""
+        return GUNICORN, "config.wsgi:application", ROOT
 
     def url(self, path: str) -> str:
         return f"http://{HOST}:{self.port}{path}"
@@ -318,6 +335,8 @@ def sanity_get(url: str) -> tuple[int, int, str]:
             return response.status, len(body), response.headers.get(CACHE_HEADER, "-")
     except urllib.error.HTTPError as exc:
         return exc.code, 0, "-"
+    except (urllib.error.URLError, OSError) as exc:  # reset, refused: the server failed
+        raise BenchError(f"GET {url} failed: {exc}") from exc
 
 
 def wrk(url: str, *, seconds: int, connections: int, threads: int) -> dict:
@@ -372,11 +391,19 @@ def median_of(rounds: list[dict]) -> dict:
 
 
 def measure(
-    name: str, path: str, *, settings_module: str, env: dict, args, log_dir: Path, deadline: float
+    name: str,
+    path: str,
+    *,
+    settings_module: str,
+    env: dict,
+    args,
+    log_dir: Path,
+    deadline: float,
+    server_class: type[Gunicorn] = Gunicorn,
 ) -> dict:
     if time.monotonic() > deadline:
         raise BenchError(f"--max-minutes reached before scenario {name}")
-    server = Gunicorn(settings_module=settings_module, env=env, log_dir=log_dir, name=name)
+    server = server_class(settings_module=settings_module, env=env, log_dir=log_dir, name=name)
     try:
         server.wait_ready(path)
         url = server.url(path)
@@ -423,19 +450,22 @@ def measure(
 
 
 def table(results: dict, queries: dict) -> str:
-    bare = results.get("bare", {}).get("rps")
+    width = max([10, *(len(name) for name in results)])
     header = (
-        f"{'scenario':<10} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'scenario':<{width}} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'errors':>7} {'x bare':>7} {'queries':>9} {'cache':>6} {'RSS MB':>7}"
     )
     lines = [header, "-" * len(header)]
     for name, figures in results.items():
-        ratio = f"{figures['rps'] / bare:.0%}" if bare and name != "bare" else "-"
+        # A peer's rows ("spirit: home") compare with the peer's own bare view.
+        owner, _, scenario = name.rpartition(": ")
+        bare = results.get(f"{owner}: bare" if owner else "bare", {}).get("rps")
+        ratio = f"{figures['rps'] / bare:.0%}" if bare and scenario != "bare" else "-"
         q = queries.get(name)
         count = f"{q['anon_queries']}/{q['anon_queries_repeat']}" if q else "-"
         errors = figures["errors"] + figures["socket_errors"]
         lines.append(
-            f"{name:<10} {figures['rps']:>8.1f} {figures['p50_ms']:>8.1f} "
+            f"{name:<{width}} {figures['rps']:>8.1f} {figures['p50_ms']:>8.1f} "
             f"{figures['p95_ms']:>8.1f} {figures['p99_ms']:>8.1f} {errors:>7} {ratio:>7} "
             f"{count:>9} {figures.get('anon_cache', '-'):>6} {figures['peak_rss_mb'] or 0:>7.1f}"
         )
@@ -445,6 +475,37 @@ def table(results: dict, queries: dict) -> str:
         "RSS: peak per worker (VmHWM)"
     )
     return "\n".join(lines)
+
+
+def peer_comparison(results: dict, peer_names: list[str]) -> tuple[dict, str]:
+    """PERFORMANCE.md's goals per page: our req/s >= 2x the best peer's, our p99 no higher."""
+    summary, lines = {}, []
+    for page in ("home", "category", "topic"):
+        ours = results.get(page)
+        theirs = {p: results[f"{p}: {page}"] for p in peer_names if f"{p}: {page}" in results}
+        if not ours or not theirs:
+            continue
+        best = max(theirs, key=lambda p: theirs[p]["rps"])
+        multiple = ours["rps"] / theirs[best]["rps"] if theirs[best]["rps"] else None
+        lowest_p99 = min(figures["p99_ms"] for figures in theirs.values())
+        p99_ok = ours["p99_ms"] <= theirs[best]["p99_ms"]
+        summary[page] = {
+            "best_peer": best,
+            "rps_multiple": round(multiple, 2) if multiple else None,
+            "rps_goal_met": bool(multiple and multiple >= 2),
+            "p99_ms": ours["p99_ms"],
+            "best_peer_p99_ms": theirs[best]["p99_ms"],
+            "lowest_peer_p99_ms": lowest_p99,
+            "p99_goal_met": p99_ok,
+        }
+        verdict = {True: "met", False: "NOT met"}
+        lines.append(
+            f"{page:<9} ours {ours['rps']:.1f} req/s = {multiple or 0:.2f}x {best} "
+            f"({theirs[best]['rps']:.1f}) [>= 2x: {verdict[summary[page]['rps_goal_met']]}]; "
+            f"p99 {ours['p99_ms']:.1f} ms vs {best} {theirs[best]['p99_ms']:.1f} ms "
+            f"[no higher: {verdict[p99_ok]}]"
+        )
+    return summary, "\n".join(lines)
 
 
 def results_path(label: str) -> Path:
@@ -490,6 +551,17 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument(
         "--skip-setup", action="store_true", help="skip migrate/seed/vacuum (database ready)"
     )
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="after our scenarios, measure Spirit and django-machina (bare, home, category, topic)"
+        " in their own venvs and databases (bench/peers.py)",
+    )
+    parser.add_argument(
+        "--skip-peer-setup",
+        action="store_true",
+        help="with --peers: the peers' venvs and databases are ready (no pip, migrate, seed)",
+    )
     parser.add_argument("--max-minutes", type=float, default=45, help="stop the run after this")
     args = parser.parse_args(argv)
     if args.quick:
@@ -506,9 +578,50 @@ def parse_args(argv: list[str] | None = None):
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     args.label = args.label or f"anonymous-cache-{args.anon_cache}" + (
-        "-quick" if args.quick else ""
-    )
+        "-peers" if args.peers else ""
+    ) + ("-quick" if args.quick else "")
     return args
+
+
+PEER_SCENARIOS = ("bare", "home", "category", "topic")
+
+
+def prepare_peers(args, secret_key: str, report: dict) -> list[tuple]:
+    """Set up each peer (venv, database) unless --skip-peer-setup, then probe its pages."""
+    # bench/peers.py imports this module's helpers as `run`: one module, one BenchError.
+    sys.modules.setdefault("run", sys.modules[__name__])
+    import peers
+
+    report["peers"] = {}
+    prepared = []
+    for peer in peers.PEERS.values():
+        setup_started = time.monotonic()
+        if not args.skip_peer_setup:
+            peers.ensure_venv(peer)
+            data = peers.ensure_database(peer, args.database_url, secret_key)
+        else:
+            data = {}
+        log(f"{peer.name}: probe (pages and query counts)")
+        found = peers.probe(peer, args.database_url, secret_key)
+        report["peers"][peer.name] = {
+            "versions": found["versions"],
+            "database": peer.database,
+            "data": {**data, **found["data"]},
+            "pages": found["pages"],
+            "setup_s": round(time.monotonic() - setup_started, 1),
+        }
+        for name, page in found["pages"].items():
+            if page["status"] != 200:
+                raise BenchError(f"{peer.name}: {name} {page['path']} answered {page['status']}")
+        env = peers.server_env(peer, args.database_url, secret_key)
+        prepared.append((peer, env, found["pages"]))
+    return prepared
+
+
+def peer_server_class() -> type[Gunicorn]:
+    import peers
+
+    return peers.PeerGunicorn
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -569,6 +682,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             pages = probe["pages"]
             report["queries"] = pages
+            peer_runs = prepare_peers(args, server_env["SECRET_KEY"], report) if args.peers else []
             results: dict = {}
             for name in args.scenario_list:
                 if name == "bare":
@@ -584,6 +698,20 @@ def main(argv: list[str] | None = None) -> int:
                     log_dir=var_dir,
                     deadline=deadline,
                 )
+            for peer, env, peer_pages in peer_runs:
+                for name in PEER_SCENARIOS:
+                    path = "/" if name == "bare" else peer_pages[name]["path"]
+                    module = peer.bare_settings if name == "bare" else peer.settings
+                    results[f"{peer.name}: {name}"] = measure(
+                        f"{peer.name}: {name}",
+                        path,
+                        settings_module=module,
+                        env=env,
+                        args=args,
+                        log_dir=var_dir,
+                        deadline=deadline,
+                        server_class=peer_server_class(),
+                    )
             report["results"] = results
         except BenchError as exc:
             log(f"FAILED: {exc}")
@@ -595,7 +723,17 @@ def main(argv: list[str] | None = None) -> int:
     out = results_path(args.label)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print()
-    print(table(report["results"], report["queries"]))
+    peer_queries = {
+        f"{name}: {page}": figures
+        for name, about in report.get("peers", {}).items()
+        for page, figures in about["pages"].items()
+    }
+    print(table(report["results"], {**report["queries"], **peer_queries}))
+    if args.peers:
+        report["peer_goals"], text = peer_comparison(report["results"], list(report["peers"]))
+        out.write_text(json.dumps(report, indent=2) + "\n")
+        print("\nAgainst the best peer (PERFORMANCE.md: >= 2x its req/s, a p99 no higher):")
+        print(text or "(run home, category and topic to compare)")
     print(
         f"\nload average at start {report['loadavg_at_start']}, at end {report['loadavg_at_end']}"
         f" (1, 5, 15 min; {report['machine']['nproc']} CPUs)"

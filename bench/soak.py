@@ -1,6 +1,7 @@
 """Soak and fault injection under the member mix: `make soak` (bench/README.md).
 
     .venv/bin/python bench/soak.py [--minutes 10] [--quick] [--faults worker,redis,postgres]
+    .venv/bin/python bench/soak.py --ci        # CI's short form (`make soak SOAK_ARGS=--ci`)
 
 The stack, started like `make loadtest` starts it (bench/loadtest.py): gunicorn (2 sync
 workers, production settings), a Celery worker (concurrency 2) **and the beat**, a Redis of the
@@ -27,10 +28,17 @@ Checks at the end (the run fails when one does not hold):
 * every reply and vote the load tool saw accepted is in the database, once
   (bench/loadcheck.py), and the outbox events of those replies are all processed — the
   notifications of replies made while Redis was down arrive after it returns;
-* memory: each process's RSS growth from the first sample after the warm-up to the end is
-  reported; more than ``--max-growth-mb`` (default 60 MB) fails the run.
+* memory: each process's RSS growth from the first sample after the warm-up (a replacement
+  worker: its first once it is ready) to the end is reported; more than ``--max-growth-mb``
+  (default 60 MB) fails the run.
 
-Writes ``bench/results/<date>-soak[-quick].json`` and prints a summary.
+``--ci``: the short form CI runs — ``--quick`` (2 minutes, Redis down 15 s), 10 people, on
+its own database ``causerie_bench_ci`` seeded with the small demo (``--size small``: built in
+under a minute where the large set takes several), with every check above unchanged.
+
+Writes ``bench/results/<date>-soak[-quick|-ci].json`` and prints a summary. Every process it
+starts runs in a process group of its own and is stopped — then its group killed — when the
+run ends, fails, or receives SIGTERM/SIGHUP/SIGINT.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -51,6 +60,7 @@ import urllib.request
 import uuid
 from datetime import datetime
 from pathlib import Path
+from types import FrameType
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -62,6 +72,14 @@ ROOT = bench.ROOT
 HOST = bench.HOST
 log = bench.log
 FAULTS = ("worker", "redis", "postgres")
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # SIGINT already raises KeyboardInterrupt
+SIZES = ("large", "small")  # seed_demo --size
+# --ci: the small demo in a database of its own (the setup insists on "bench" in the name), so
+# that CI never waits for the large set and never touches a developer's causerie_bench.
+CI_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/causerie_bench_ci"
+# Fewer people than the default 20: a 2-core CI machine also runs PostgreSQL and Redis, and the
+# run checks failures and consistency, not throughput.
+CI_USERS = 10
 
 
 class Probe(threading.Thread):
@@ -200,15 +218,38 @@ def parse_args(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10, help="length of the load")
     parser.add_argument("--quick", action="store_true", help="2 minutes, Redis down 15 s")
-    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument(
+        "--ci",
+        action="store_true",
+        help=f"CI's short form: --quick, --size small, {CI_USERS} users, causerie_bench_ci",
+    )
+    parser.add_argument("--users", type=int, help="simulated people (20; 10 with --ci)")
+    parser.add_argument(
+        "--size",
+        choices=SIZES,
+        help="seed_demo --size of the bench database (large; small with --ci)",
+    )
     parser.add_argument("--faults", default=",".join(FAULTS), help="worker,redis,postgres")
     parser.add_argument("--redis-down", type=int, default=30, help="seconds Redis stays down")
     parser.add_argument("--max-growth-mb", type=float, default=60)
     parser.add_argument("--members", type=int, default=60)
-    parser.add_argument("--database-url", default=bench.DEFAULT_DATABASE_URL)
+    parser.add_argument(
+        "--database-url", help="the bench database (causerie_bench; causerie_bench_ci with --ci)"
+    )
     parser.add_argument("--skip-setup", action="store_true")
     parser.add_argument("--label")
     args = parser.parse_args(argv)
+    # Options given explicitly win over what --ci implies.
+    if args.ci:
+        args.quick = True
+    if args.users is None:
+        args.users = CI_USERS if args.ci else 20
+    args.size = args.size or ("small" if args.ci else "large")
+    args.database_url = args.database_url or (
+        CI_DATABASE_URL if args.ci else bench.DEFAULT_DATABASE_URL
+    )
+    if not 0 < args.users <= 500:
+        parser.error("--users: 1..500")
     if args.quick:
         args.minutes, args.redis_down = 2, min(args.redis_down, 15)
     if not 0.5 <= args.minutes <= 120:
@@ -217,15 +258,62 @@ def parse_args(argv: list[str] | None = None):
     unknown = set(args.fault_list) - set(FAULTS)
     if unknown:
         parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
-    args.label = args.label or ("soak-quick" if args.quick else "soak")
+    args.label = args.label or ("soak-ci" if args.ci else "soak-quick" if args.quick else "soak")
     # what bench/loadtest.start_locust reads
     args.duration = int(args.minutes * 60)
     args.spawn_rate = 5
     return args
 
 
+def stop_everything(
+    *,
+    locust: subprocess.Popen | None,
+    web: bench.Gunicorn | None,
+    celery: list[loadtest.CeleryProcess | None],
+    redis: loadtest.PrivateRedis | None,
+) -> None:
+    """Stop what the run started, each on its own (one that fails to stop does not leave the
+    others running), then SIGKILL each process group the run created: whatever outlived its
+    leader (a pool process of a crashed worker, a gunicorn worker of a dead master) goes too.
+    Every group is one this run started (``start_new_session``), killed by its id."""
+    groups = [locust.pid] if locust is not None else []
+    steps = []
+    if web is not None:
+        groups.append(web.process.pid)
+        steps.append(("gunicorn", web.stop))
+    for process in celery:
+        if process is not None:
+            groups.append(process.process.pid)
+            steps.append((f"celery {process.name}", process.stop))
+    if redis is not None:
+        if redis.process is not None:
+            groups.append(redis.process.pid)
+        steps.append(("redis-server", redis.stop))
+    if locust is not None:  # the load stops first
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(locust.pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            locust.wait(timeout=10)
+    for name, stop in steps:
+        try:
+            stop()
+        except Exception as exc:  # the groups are killed below regardless
+            log(f"stopping {name} failed ({exc!r}); killing its process group")
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+
+
+def _stop_on_signal(signum: int, _frame: FrameType | None) -> None:
+    # Raised in the main thread: the run's `finally` stops every process it started, which
+    # live in sessions of their own and would otherwise outlive a cancelled CI job.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop_on_signal)
     started_wall = time.monotonic()
     run_id = uuid.uuid4().hex[:8]
     application_name = f"causerie-soak-{run_id}"
@@ -240,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {
             "minutes": args.minutes,
             "users": args.users,
+            "data_size": args.size,
+            "ci": args.ci,
             "faults": args.fault_list,
             "redis_down_s": args.redis_down,
             "gunicorn_workers": bench.WORKERS,
@@ -249,7 +339,11 @@ def main(argv: list[str] | None = None) -> int:
         "loadavg_at_start": bench.loadavg(),
         "faults": [],
     }
-    log(f"soak {args.minutes} min, faults {args.fault_list}; load average {bench.loadavg()}")
+    log(
+        f"soak {args.minutes} min, {args.users} users, --size {args.size} on "
+        f"{urlsplit(args.database_url).path.lstrip('/')}, faults {args.fault_list}; "
+        f"load average {bench.loadavg()}"
+    )
     web = beat = None
     workers: list[loadtest.CeleryProcess] = []
     redis_server = None
@@ -261,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         var_dir = Path(tmp)
         try:
             if not args.skip_setup:
-                report["data"] = bench.setup_database(args.database_url, var_dir)
+                report["data"] = bench.setup_database(args.database_url, var_dir, args.size)
             else:
                 loadtest.migrate(args.database_url, var_dir)
             redis_server = loadtest.PrivateRedis(var_dir, persistent=True)
@@ -306,7 +400,9 @@ def main(argv: list[str] | None = None) -> int:
             def processes() -> dict:
                 found = {"gunicorn": web.workers(), "beat": [beat.process.pid]}
                 for worker in workers:
-                    if worker.process.poll() is None:
+                    # Sampled from "ready." on: a replacement worker sampled while it boots
+                    # (seconds on a busy 2-core machine) would count its start-up as growth.
+                    if worker.process.poll() is None and "ready." in worker.log():
                         found[worker.name] = worker.pids()
                 return found
 
@@ -569,24 +665,18 @@ def main(argv: list[str] | None = None) -> int:
                         log(f"--- {process.log_path.name} ---\n{text[-2000:]}")
             return 1
         finally:
+            # A second SIGTERM (an impatient CI runner) must not cut the cleanup short.
+            for signum in STOP_SIGNALS:
+                signal.signal(signum, signal.SIG_IGN)
             # The processes' logs outlive the temporary directory (var/ is not versioned).
             with contextlib.suppress(OSError):
                 logs_dir.mkdir(parents=True, exist_ok=True)
                 for path in var_dir.glob("*.log"):
                     shutil.copy(path, logs_dir / path.name)
-            if locust is not None and locust.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(locust.pid, signal.SIGKILL)
             for thread in (probe, sampler):
                 if thread is not None:
                     thread.stopping.set()
-            if web is not None:
-                web.stop()
-            for process in (*workers, beat):
-                if process is not None:
-                    process.stop()
-            if redis_server is not None:
-                redis_server.stop()
+            stop_everything(locust=locust, web=web, celery=[*workers, beat], redis=redis_server)
     report["loadavg_at_end"] = bench.loadavg()
     report["elapsed_s"] = round(time.monotonic() - started_wall, 1)
     report["logs"] = str(logs_dir.relative_to(ROOT))

@@ -443,8 +443,13 @@ def _supports_from_upvotes(users: dict[str, User]) -> None:
     up-voted the proposal supports the idea."""
     from community.models import Vote
 
+    # Challenge entries are left out: a challenge decides who may vote, and when.
     bare = Idea.objects.filter(
-        vote_count=0, votes__isnull=True, status="open", topic__author_name__in=DEMO_MEMBERS
+        vote_count=0,
+        votes__isnull=True,
+        status="open",
+        challenge__isnull=True,
+        topic__author_name__in=DEMO_MEMBERS,
     )
     for idea in bare.select_related("topic"):
         voters = Vote.objects.filter(post__topic_id=idea.pk, post__number=1, value=1)

@@ -1,0 +1,5 @@
+"""django-machina's settings and middleware, one view answering "ok" (see bare_urls.py)."""
+
+from machina_settings import *  # noqa: F403
+
+ROOT_URLCONF = "bare_urls"
