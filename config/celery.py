@@ -9,7 +9,12 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from config import celery_redis
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# A worker must outlive a Redis outage while it holds unacknowledged messages (see the module).
+celery_redis.install()
 
 app = Celery("causerie")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -289,6 +289,10 @@ CELERY_TASK_IGNORE_RESULT = True
 # when the worker process is lost. Tasks are idempotent, so a second run is harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task running when the broker connection drops finishes, and its acknowledgement is delivered
+# once Redis is back (config/celery_redis.py); cancelling it (Celery 6's planned default) could
+# cut an e-mail between the SMTP server's "250 OK" and the row marked sent.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
