@@ -97,6 +97,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A GET whose database connection dies mid-request is answered again (config/db_retry.py).
+    "config.db_retry.RetryReadsOnConnectionLossMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Serves anonymous pages from the cache before the rest of the stack (community/caching.py).
     "community.caching.AnonymousPageMiddleware",

@@ -16,6 +16,8 @@ import time
 import pytest
 from django.core.cache import caches
 
+from tests.core import db_cut
+from tests.core.db_cut import terminate_django_connection
 from tests.factories import TEST_PASSWORD, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -206,26 +208,6 @@ def test_tolerant_cache_works_again_when_redis_returns(settings, private_redis):
 # --- PostgreSQL connection cut: persistent connections recover by themselves ------------------
 
 
-def _terminate_django_connection() -> None:
-    """Cut this process's PostgreSQL connection from the server side, as a PostgreSQL restart
-    or a failover does (pg_terminate_backend from a second connection)."""
-    import psycopg
-    from django.db import connection
-
-    connection.ensure_connection()
-    pid = connection.connection.info.backend_pid
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname=db["NAME"],
-        autocommit=True,
-    ) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
-
-
 @contextlib.contextmanager
 def _persistent_connection(*, health_checks: bool):
     """CONN_MAX_AGE=60 with or without CONN_HEALTH_CHECKS, then the test's own settings back."""
@@ -265,7 +247,7 @@ def test_persistent_connection_cut_by_the_server_recovers_on_the_next_request(se
         _serve("/healthz")
         first = connection.connection
 
-        _terminate_django_connection()
+        terminate_django_connection()
 
         assert _serve("/latest/") == 200
         assert connection.connection is not first  # reconnected by the health check
@@ -274,15 +256,60 @@ def test_persistent_connection_cut_by_the_server_recovers_on_the_next_request(se
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_without_health_checks_the_first_request_after_a_cut_fails(settings):
-    """The contrast that shows what CONN_HEALTH_CHECKS buys (settings.py turns it on)."""
+    """The contrast that shows what CONN_HEALTH_CHECKS buys (settings.py turns it on); the
+    retry of reads (config/db_retry.py) is taken out, as it would hide the failure."""
 
     settings.DEBUG_PROPAGATE_EXCEPTIONS = False
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.startswith("config.db_retry")]
     with _persistent_connection(health_checks=False):
         _serve("/healthz")
-        _terminate_django_connection()
+        terminate_django_connection()
 
         assert _serve("/latest/") == 500
         assert _serve("/latest/") == 200  # Django drops the broken connection after the error
+
+
+def _serve_method(method: str, path: str) -> tuple[int, bytes]:
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    environ = getattr(RequestFactory(), method.lower())(path).environ
+    status: list[str] = []
+    body = WSGIHandler()(environ, lambda s, headers, exc_info=None: status.append(s))
+    content = b"".join(body)
+    body.close()
+    return int(status[0].split()[0]), content
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_read_whose_connection_is_cut_mid_request_is_answered_again(settings, caplog):
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = False
+    settings.ROOT_URLCONF = "tests.core.db_cut"
+    db_cut.calls.clear()
+    UserFactory()
+    with _persistent_connection(health_checks=True):
+        status, content = _serve_method("GET", "/cut-then-read/")
+
+    assert status == 200
+    assert content == b"1 members"
+    assert db_cut.calls == ["GET", "GET"]  # the view ran again, once
+    assert "answering it again" in caplog.text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_write_whose_connection_is_cut_is_not_sent_again(settings):
+    """A POST may have half-written: the member sees the error and decides."""
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = False
+    settings.ROOT_URLCONF = "tests.core.db_cut"
+    db_cut.calls.clear()
+    with _persistent_connection(health_checks=True):
+        status, _ = _serve_method("POST", "/cut-then-read/")
+        assert _serve_method("GET", "/healthz")[0] == 200  # the next request reconnects
+
+    assert status == 500
+    assert db_cut.calls == ["POST"]
 
 
 # --- Rate limits under concurrency ------------------------------------------------------------
