@@ -42,7 +42,9 @@ Other events (keyword arguments sent with each)
     outside quotes, the author excluded; on an edit only those not mentioned before).
     ``post_quoted``: post_id, actor_id, quoted_post_ids (existing posts quoted, outermost only).
     ``post_state_changed``: post_id, topic_id, actor_id (None for automatic actions),
-    old_state, new_state, reason.
+    old_state, new_state, reason (text: a moderator's, or a system reason in the source
+    language), reason_code and reason_params (a system reason, see ``community.reasons``:
+    keep these to show it later in the reader's language; "" and {} otherwise).
     ``vote_changed``: post_id, actor_id, old_value, new_value (-1, 0, 1), new_score, author_id.
     ``answer_accepted``: topic_id, post_id, actor_id, author_id.
     ``answer_unaccepted``: topic_id, post_id, actor_id, author_id.

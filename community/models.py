@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TrustLevel
+from community import reasons
 
 
 class TopicKind(models.TextChoices):
@@ -263,7 +264,11 @@ class Post(models.Model):
         related_name="+",
     )
     state_changed_by_name = models.CharField(max_length=150, blank=True)
+    # A moderator's reason as typed; for the system's reasons (state_reason_code set) the
+    # source-language text, shown translated through state_reason_text (community.reasons).
     state_reason = models.CharField(max_length=500, blank=True)
+    state_reason_code = models.CharField(max_length=reasons.CODE_MAX_LENGTH, blank=True)
+    state_reason_params = models.JSONField(default=dict, blank=True)
     # PostgreSQL full-text vector (topic title weighted A on the first post, body B), kept up
     # to date by the services; its GIN index is created by a PostgreSQL-only migration. On
     # SQLite the column exists but stays empty and search falls back to LIKE.
@@ -294,6 +299,11 @@ class Post(models.Model):
     def is_visible(self) -> bool:
         return self.state == ContentState.VISIBLE
 
+    @property
+    def state_reason_text(self) -> str:
+        """Why the post is in its state, in the active language for the system's reasons."""
+        return reasons.display(self.state_reason, self.state_reason_code, self.state_reason_params)
+
 
 class PostRevision(models.Model):
     """The text of a post before an edit: history survives the edit and the editor's account."""
@@ -306,7 +316,10 @@ class PostRevision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     edited_by_name = models.CharField(max_length=150)
+    # As Post.state_reason: a system note (note_code set) is put into words when shown.
     note = models.CharField(max_length=500, blank=True)
+    note_code = models.CharField(max_length=reasons.CODE_MAX_LENGTH, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -317,6 +330,10 @@ class PostRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post_id} r{self.number}"
+
+    @property
+    def note_text(self) -> str:
+        return reasons.display(self.note, self.note_code, self.note_params)
 
 
 class Vote(models.Model):

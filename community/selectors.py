@@ -481,7 +481,7 @@ def post_revisions(*, user: AnyUser, post: Post) -> list[PostEdit]:
             number=revision.number,
             edited_at=revision.created_at,
             edited_by_name=revision.edited_by_name,
-            note=revision.note,
+            note=revision.note_text,
             old_title=titles[index],
             new_title=titles[index + 1],
             chunks=diff_text(texts[index], texts[index + 1]),

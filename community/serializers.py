@@ -99,14 +99,15 @@ class PostSerializer(serializers.Serializer):
     state_reason = serializers.SerializerMethodField()
 
     def get_state_reason(self, post) -> str:
-        """Why a post is held, hidden or removed: for its author and moderators only."""
-        if post.state == ContentState.VISIBLE or not post.state_reason:
+        """Why a post is held, hidden or removed: for its author and moderators only, in the
+        caller's language when the system gave the reason."""
+        if post.state == ContentState.VISIBLE or not (post.state_reason or post.state_reason_code):
             return ""
         user = self.context["request"].user
         if user.is_authenticated and post.author_id == user.pk:
-            return post.state_reason
+            return post.state_reason_text
         if permissions.can_moderate_topic(user, post.topic):
-            return post.state_reason
+            return post.state_reason_text
         return ""
 
 

@@ -15,7 +15,8 @@ Keyword arguments sent with each (``sender`` is the model class concerned):
 
 ``content_hidden`` (sender=ReviewItem)
     item_id, post_id, topic_id, category_id, author_id, by_flags (True: the community's flags
-    crossed the threshold; False: a moderator's decision), on_duty, reason.
+    crossed the threshold; False: a moderator's decision), on_duty, reason, reason_code,
+    reason_params (a system reason: see "Reasons" below).
 
 ``decision_made`` (sender=ReviewItem)
     item_id, action, actor_id, actor_role, author_id, flagger_ids (the members whose flags
@@ -29,6 +30,7 @@ Keyword arguments sent with each (``sender`` is the model class concerned):
 ``member_sanctioned`` (sender=Sanction or MemberWarning)
     member_id, kind ("warning", "probation", "silence", "suspend", or "lifted"),
     sanction_id, warning_id, ends_at (None: for good), actor_id, actor_role, reason,
+    reason_code and reason_params (automatic sanctions, a lift on appeal; may be absent),
     rule_number, automatic.
 
 ``items_escalated`` (sender=ReviewItem)
@@ -40,6 +42,10 @@ Keyword arguments sent with each (``sender`` is the model class concerned):
 
 ``staff_request_opened`` (sender=StaffRequest)
     request_id, topic_id, team_id, due_at, source.
+
+Reasons: ``reason`` is text — a moderator's words, or a system reason in the source language.
+When the system gave it, ``reason_code`` and ``reason_params`` say which (``community.reasons``):
+a receiver that shows it to somebody later keeps those and renders it in the reader's language.
 """
 
 from __future__ import annotations

@@ -45,7 +45,9 @@ from community import events as community_events
 from community import permissions as community_permissions
 from community import services as community_services
 from community.models import ContentState, Post, Topic
+from community.reasons import SystemReason
 from moderation import permissions as perms
+from moderation import reasons as system_reasons
 from moderation import selectors, services
 from moderation import watched_words as ww
 from moderation.conf import moderation_settings as conf
@@ -99,7 +101,8 @@ def on_content_submitted(sender, *, post: Post, actor, is_edit: bool = False, **
     exempt = account_permissions.is_staff_role(
         actor
     ) or community_permissions.can_moderate_category(actor, post.topic.category)
-    hold_reason = ""
+    # The system's reasons are stored as codes and shown in each reader's language.
+    hold_reason: SystemReason | None = None
     detail = ""
 
     rules = selectors.watched_rules_compiled()
@@ -120,7 +123,7 @@ def on_content_submitted(sender, *, post: Post, actor, is_edit: bool = False, **
                     code="watched_word_block",
                 )
             if strictest.action == ww.WatchedAction.HOLD:
-                hold_reason = _("Held for review: it contains a watched word.")
+                hold_reason = SystemReason(system_reasons.WATCHED_WORD_HOLD)
                 detail = f"“{strictest.text}” (rule {strictest.rule_id})"
         if any(m.action == ww.WatchedAction.REPLACE for m in matches):
             replaced = ww.apply_replacements(post.body, rules)
@@ -134,36 +137,32 @@ def on_content_submitted(sender, *, post: Post, actor, is_edit: bool = False, **
         ):
             services.post_watch_flag(
                 post=post,
-                reason=_("Contains a watched word: “%(word)s”.") % {"word": strictest.text},
+                reason=SystemReason(system_reasons.WATCHED_WORD_FLAG, {"word": strictest.text}),
             )
 
     if not exempt and not hold_reason:
         hold_reason, detail = _spam_signal(post=post, actor=actor, is_edit=is_edit)
     if not exempt and not hold_reason and restrictions.on_probation:
-        hold_reason = _("Held for review: your posts are reviewed during your probation.")
+        hold_reason = SystemReason(system_reasons.PROBATION)
     if hold_reason and post.state == ContentState.VISIBLE:
         services.post_hold_for_review(post=post, reason=hold_reason, detail=detail)
 
 
-def _spam_signal(*, post: Post, actor: User, is_edit: bool) -> tuple[str, str]:
+def _spam_signal(*, post: Post, actor: User, is_edit: bool) -> tuple[SystemReason | None, str]:
     max_links = conf.SPAM_NEW_MEMBER_MAX_LINKS
     if actor.trust_level <= conf.SPAM_LINK_RULE_MAX_TRUST:
         links = external_link_count(post)
         if links > max_links:
-            return (
-                _("Held for review: new members' posts with more than %(max)d links are checked.")
-                % {"max": max_links},
-                f"{links} links",
-            )
+            return SystemReason(system_reasons.SPAM_LINKS, {"max": max_links}), f"{links} links"
     if not is_edit and conf.SPAM_DUPLICATE_POSTS:
         since = timezone.now() - dt.timedelta(hours=conf.SPAM_DUPLICATE_WINDOW_HOURS)
         copies = Post.objects.filter(author=actor, body=post.body, created_at__gte=since).count()
         if copies >= conf.SPAM_DUPLICATE_POSTS:
             return (
-                _("Held for review: the same text was posted %(count)d times.") % {"count": copies},
+                SystemReason(system_reasons.SPAM_DUPLICATE, {"count": copies}),
                 f"{copies} copies",
             )
-    return "", ""
+    return None, ""
 
 
 def _post_body_replace(*, post: Post, body: str) -> None:
@@ -171,7 +170,10 @@ def _post_body_replace(*, post: Post, body: str) -> None:
     post was just written in this same transaction and is under its lock). The caller's
     ``post`` object is refreshed: community's posting service carries on with it."""
     community_services.post_body_replace(
-        actor=None, post=post, body=body, reason=_("Watched word replaced.")
+        actor=None,
+        post=post,
+        body=body,
+        reason=SystemReason(system_reasons.WATCHED_WORD_REPLACED),
     )
     post.refresh_from_db(fields=["body", "body_html", "edit_count"])
 

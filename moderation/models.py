@@ -23,7 +23,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community import reasons
 from community.models import Category, Post, Topic
+from moderation import reasons as _moderation_reasons  # noqa: F401  (registers the codes)
 
 
 class FlagReason(models.TextChoices):
@@ -108,7 +110,10 @@ class ReviewItem(models.Model):
     status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.PENDING)
     score = models.FloatField(default=0.0)
     flag_count = models.PositiveIntegerField(default=0)
+    # System reasons are stored as a code (see community.reasons): held_reason_text shows them.
     held_reason = models.CharField(max_length=500, blank=True)
+    held_reason_code = models.CharField(max_length=reasons.CODE_MAX_LENGTH, blank=True)
+    held_reason_params = models.JSONField(default=dict, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     pending_since = models.DateTimeField(default=timezone.now)
@@ -181,6 +186,10 @@ class ReviewItem(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == ItemStatus.PENDING
+
+    @property
+    def held_reason_text(self) -> str:
+        return reasons.display(self.held_reason, self.held_reason_code, self.held_reason_params)
 
 
 class StaffRequest(models.Model):
@@ -445,6 +454,9 @@ class Sanction(models.Model):
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True, help_text=_("Empty: for good."))
     reason = models.CharField(max_length=2000)
+    # An automatic sanction's reason is a code (see community.reasons): reason_text shows it.
+    reason_code = models.CharField(max_length=reasons.CODE_MAX_LENGTH, blank=True)
+    reason_params = models.JSONField(default=dict, blank=True)
     rule = models.ForeignKey(
         CommunityRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -467,6 +479,8 @@ class Sanction(models.Model):
     )
     lifted_by_name = models.CharField(max_length=150, blank=True)
     lifted_reason = models.CharField(max_length=2000, blank=True)
+    lifted_reason_code = models.CharField(max_length=reasons.CODE_MAX_LENGTH, blank=True)
+    lifted_reason_params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-starts_at", "-id"]
@@ -488,6 +502,16 @@ class Sanction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.member_id} until {self.ends_at or 'forever'}"
+
+    @property
+    def reason_text(self) -> str:
+        return reasons.display(self.reason, self.reason_code, self.reason_params)
+
+    @property
+    def lifted_reason_text(self) -> str:
+        return reasons.display(
+            self.lifted_reason, self.lifted_reason_code, self.lifted_reason_params
+        )
 
     def is_active(self, now=None) -> bool:
         now = now or timezone.now()
@@ -716,7 +740,12 @@ class AuditEntry(models.Model):
     subject_id = models.BigIntegerField(null=True, blank=True)
     subject_name = models.CharField(max_length=150, blank=True)
     target_repr = models.CharField(max_length=300, blank=True)
+    # A moderator's words, or for the system's reasons (reason_code set) the source-language
+    # text, kept as written; reason_display shows the code in the reader's language.
     reason = models.TextField(blank=True)
+    reason_code = models.CharField(max_length=reasons.CODE_MAX_LENGTH, blank=True)
+    # The code's parameters; "detail" (a hold's technical detail, untranslated) is added after.
+    reason_params = models.JSONField(default=dict, blank=True)
     rule_number = models.PositiveSmallIntegerField(null=True, blank=True)
     rule_title = models.CharField(max_length=200, blank=True)
     before = models.JSONField(default=dict, blank=True)
@@ -745,3 +774,12 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("the moderation audit log is append-only")
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the active language when the system gave it, else as written."""
+        if not reasons.is_known(self.reason_code):
+            return self.reason
+        text = reasons.render(self.reason_code, self.reason_params)
+        detail = (self.reason_params or {}).get("detail")
+        return f"{text} {detail}" if detail else text

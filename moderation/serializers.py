@@ -245,6 +245,9 @@ class AuditFilterSerializer(serializers.Serializer):
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
+    # A system reason in the caller's language (moderation/reasons.py); a moderator's as written.
+    reason = serializers.CharField(source="reason_display", read_only=True)
+
     class Meta:
         model = AuditEntry
         fields = [

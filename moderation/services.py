@@ -43,10 +43,13 @@ from django.utils.translation import gettext_noop
 
 from accounts import permissions as account_permissions
 from accounts.models import User
+from community import reasons
 from community import services as community_services
 from community.models import Category, ContentState, Post, Topic
+from community.reasons import SystemReason
 from moderation import coverage, events, scoring, selectors
 from moderation import permissions as perms
+from moderation import reasons as system_reasons
 from moderation import watched_words as ww
 from moderation.conf import moderation_settings as conf
 from moderation.models import (
@@ -179,13 +182,21 @@ def _audit(
     subject_id: int | None = None,
     subject_name: str = "",
     target_repr: str = "",
-    reason: str = "",
+    reason: str | SystemReason = "",
+    detail: str = "",
     rule: CommunityRule | None = None,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
     public: bool = False,
 ) -> AuditEntry:
-    """Append one entry to the audit log (ids and snapshots, never querysets)."""
+    """Append one entry to the audit log (ids and snapshots, never querysets). A system
+    ``reason`` keeps its code, so the log shows it in its reader's language; ``detail`` is
+    technical and untranslated (the watched word and rule, a link count)."""
+    reason_text, reason_code, reason_params = reasons.split(reason)
+    if detail:
+        reason_text = f"{reason_text} {detail}".strip()
+        if reason_code:
+            reason_params["detail"] = detail
     post_id = post.pk if post is not None else (item.post_id if item is not None else None)
     if post is not None:
         topic_id = topic_id or post.topic_id
@@ -215,7 +226,9 @@ def _audit(
         subject_id=subject_id,
         subject_name=subject_name[:150],
         target_repr=target_repr[:300],
-        reason=reason,
+        reason=reason_text,
+        reason_code=reason_code,
+        reason_params=reason_params,
         rule_number=rule.number if rule is not None else None,
         rule_title=rule.title if rule is not None else "",
         before=dict(before or {}),
@@ -447,7 +460,7 @@ def item_release(*, actor: User, item: ReviewItem) -> ReviewItem:
 # --- Flags ----------------------------------------------------------------------------------------
 
 
-HIDDEN_BY_FLAGS_REASON = gettext_noop("Hidden by the community's flags, pending review.")
+HIDDEN_BY_FLAGS_REASON = SystemReason(system_reasons.HIDDEN_BY_FLAGS)
 
 
 def _daily_flag_limit(actor: User) -> int | None:
@@ -625,7 +638,7 @@ def _hide_by_flags(
     *, item: ReviewItem, post: Post, on_duty: bool, threshold: float, now: dt.datetime
 ) -> None:
     with acting():
-        community_services.post_hide(actor=None, post=post, reason=_(HIDDEN_BY_FLAGS_REASON))
+        community_services.post_hide(actor=None, post=post, reason=HIDDEN_BY_FLAGS_REASON)
     ReviewItem.objects.filter(pk=item.pk).update(hidden_by_flags_at=now)
     item.hidden_by_flags_at = now
     _audit(
@@ -634,7 +647,7 @@ def _hide_by_flags(
         role="community",
         item=item,
         post=post,
-        reason=_(HIDDEN_BY_FLAGS_REASON),
+        reason=HIDDEN_BY_FLAGS_REASON,
         before={"state": ContentState.VISIBLE},
         after={
             "state": ContentState.HIDDEN,
@@ -653,7 +666,7 @@ def _hide_by_flags(
         author_id=post.author_id,
         by_flags=True,
         on_duty=on_duty,
-        reason=_(HIDDEN_BY_FLAGS_REASON),
+        **reasons.event_fields(HIDDEN_BY_FLAGS_REASON),
     )
     if post.author_id:
         _auto_silence_check(author_id=post.author_id, now=now)
@@ -681,11 +694,7 @@ def _auto_silence_check(*, author_id: int, now: dt.datetime) -> Sanction | None:
         member=member,
         kind=Sanction.Kind.SILENCE,
         ends_at=now + dt.timedelta(hours=conf.AUTO_SILENCE_HOURS),
-        reason=_(
-            "Silenced automatically: %(count)d of your posts were hidden by the community's "
-            "flags within a day. A moderator will review them."
-        )
-        % {"count": hidden},
+        reason=SystemReason(system_reasons.AUTO_SILENCE, {"count": hidden}),
         rule=None,
         item=None,
         automatic=True,
@@ -789,7 +798,7 @@ def _flag_to_staff(*, actor: User, post: Post, note: str, on_topic: bool, now: d
 # --- Holding before publication (called by moderation.handlers) -------------------------------
 
 
-def post_hold_for_review(*, post: Post, reason: str, detail: str = "") -> ReviewItem:
+def post_hold_for_review(*, post: Post, reason: str | SystemReason, detail: str = "") -> ReviewItem:
     """Hold a just-submitted visible post (watched word, spam signal, probation) through
     ``community.services.post_hold`` and queue it. Runs inside the submitting transaction."""
     with acting():
@@ -797,36 +806,50 @@ def post_hold_for_review(*, post: Post, reason: str, detail: str = "") -> Review
     return held_post_queue(post=post, reason=reason, detail=detail)
 
 
-def held_post_queue(*, post: Post, reason: str = "", detail: str = "") -> ReviewItem:
+def held_post_queue(*, post: Post, reason: str | SystemReason = "", detail: str = "") -> ReviewItem:
     """Make sure a held post has a pending review item (idempotent: community's own
-    pre-moderation holds are queued from its ``post_created`` event)."""
+    pre-moderation holds are queued from its ``post_created`` event). Without a ``reason``
+    the post's own (its code included) is the item's."""
     now = timezone.now()
     item, created = _item_for_post(post, kind=ItemKind.HELD)
     if not created and item.status == ItemStatus.PENDING and item.kind == ItemKind.HELD:
         return item
     item = _item_queue(item, kind=ItemKind.HELD, now=now)
-    held_reason = _clean(reason or post.state_reason, 500)
-    ReviewItem.objects.filter(pk=item.pk).update(held_reason=held_reason)
-    item.held_reason = held_reason
+    if not reason and post.state_reason_code and reasons.is_known(post.state_reason_code):
+        reason = SystemReason(post.state_reason_code, post.state_reason_params or {})
+    _held_reason_set(item, reason or post.state_reason)
     _audit(
         actor=None,
         action="content.hold",
         role="system",
         item=item,
         post=post,
-        reason=f"{held_reason} {detail}".strip(),
+        reason=reason or post.state_reason,
+        detail=detail,
         before={"state": ContentState.VISIBLE},
         after={"state": ContentState.HELD},
     )
     return item
 
 
-def post_watch_flag(*, post: Post, reason: str) -> ReviewItem:
+def _held_reason_set(item: ReviewItem, reason: str | SystemReason) -> None:
+    text, code, params = reasons.split(reason)
+    fields = {
+        "held_reason": _clean(text, 500),
+        "held_reason_code": code,
+        "held_reason_params": params,
+    }
+    ReviewItem.objects.filter(pk=item.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(item, name, value)
+
+
+def post_watch_flag(*, post: Post, reason: str | SystemReason) -> ReviewItem:
     """Queue a published post that matched a "flag" watched word."""
     now = timezone.now()
     item, _created = _item_for_post(post, kind=ItemKind.WATCHED)
     item = _item_queue(item, kind=ItemKind.WATCHED, now=now)
-    ReviewItem.objects.filter(pk=item.pk).update(held_reason=_clean(reason, 500))
+    _held_reason_set(item, reason)
     _audit(
         actor=None, action="content.watch_flag", role="system", item=item, post=post, reason=reason
     )
@@ -846,7 +869,7 @@ def post_recheck_queue(*, post: Post) -> ReviewItem | None:
         role="member",
         item=item,
         post=post,
-        reason=_("The author edited the hidden post."),
+        reason=SystemReason(system_reasons.AUTHOR_EDITED_HIDDEN),
     )
     return item
 
@@ -1294,7 +1317,11 @@ def appeal_decide(*, actor: User, appeal: Appeal, grant: bool, reason: str = "")
     now = timezone.now()
     _check_reviewer(actor, item, now)
     if grant and sanction.lifted_at is None:
-        sanction_lift(actor=actor, sanction=sanction, reason=why or _("Appeal granted."))
+        sanction_lift(
+            actor=actor,
+            sanction=sanction,
+            reason=why or SystemReason(system_reasons.APPEAL_GRANTED),
+        )
     status = Appeal.Status.GRANTED if grant else Appeal.Status.DENIED
     Appeal.objects.filter(pk=appeal.pk).update(
         status=status,
@@ -1366,18 +1393,21 @@ def _sanction_write(
     member: User,
     kind: str,
     ends_at: dt.datetime | None,
-    reason: str,
+    reason: str | SystemReason,
     rule: CommunityRule | None,
     item: ReviewItem | None,
     automatic: bool,
     now: dt.datetime,
 ) -> Sanction:
+    reason_text, reason_code, reason_params = reasons.split(reason, MAX_REASON_LENGTH)
     sanction = Sanction.objects.create(
         member=member,
         kind=kind,
         starts_at=now,
         ends_at=ends_at,
-        reason=reason,
+        reason=reason_text,
+        reason_code=reason_code,
+        reason_params=reason_params,
         rule=rule,
         item=item,
         automatic=automatic,
@@ -1407,7 +1437,7 @@ def _sanction_write(
         ends_at=ends_at,
         actor_id=actor.pk if _active(actor) else None,
         actor_role=role,
-        reason=reason,
+        **reasons.event_fields(reason),
         rule_number=rule.number if rule else None,
         automatic=automatic,
     )
@@ -1487,7 +1517,7 @@ def probation_start(
 
 
 @transaction.atomic
-def sanction_lift(*, actor: User, sanction: Sanction, reason: str = "") -> Sanction:
+def sanction_lift(*, actor: User, sanction: Sanction, reason: str | SystemReason = "") -> Sanction:
     """End a sanction now."""
     sanction = Sanction.objects.select_for_update().select_related("member").get(pk=sanction.pk)
     if not perms.can_sanction_member(actor, sanction.member):
@@ -1495,9 +1525,16 @@ def sanction_lift(*, actor: User, sanction: Sanction, reason: str = "") -> Sanct
     if sanction.lifted_at is not None:
         return sanction
     now = timezone.now()
-    reason = _clean(reason, MAX_REASON_LENGTH)
+    if not isinstance(reason, SystemReason):
+        reason = _clean(reason, MAX_REASON_LENGTH)
+    lifted_text, lifted_code, lifted_params = reasons.split(reason, MAX_REASON_LENGTH)
     Sanction.objects.filter(pk=sanction.pk).update(
-        lifted_at=now, lifted_by=actor, lifted_by_name=actor.username, lifted_reason=reason
+        lifted_at=now,
+        lifted_by=actor,
+        lifted_by_name=actor.username,
+        lifted_reason=lifted_text,
+        lifted_reason_code=lifted_code,
+        lifted_reason_params=lifted_params,
     )
     perms.forget_restrictions(sanction.member)
     perms.restrictions_cache_forget(sanction.member_id)
@@ -1520,7 +1557,7 @@ def sanction_lift(*, actor: User, sanction: Sanction, reason: str = "") -> Sanct
         ends_at=now,
         actor_id=actor.pk,
         actor_role=role,
-        reason=reason,
+        **reasons.event_fields(reason),
         rule_number=None,
         automatic=False,
     )
@@ -2130,7 +2167,7 @@ def escalate_stale_items(*, now: dt.datetime | None = None) -> list[int]:
         action="queue.escalate",
         role="system",
         target_repr=f"{len(ids)} review items",
-        reason=_("Waiting for more than %(hours)d hours.") % {"hours": conf.ESCALATE_AFTER_HOURS},
+        reason=SystemReason(system_reasons.ESCALATED, {"hours": conf.ESCALATE_AFTER_HOURS}),
         after={"item_ids": ids},
     )
     events.items_escalated.send(sender=ReviewItem, item_ids=ids)

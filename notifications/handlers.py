@@ -115,6 +115,9 @@ def on_post_state_changed(
                 "old_state": old_state,
                 "new_state": new_state,
                 "reason": reason or "",
+                # A system reason is shown later in the reader's language (community.reasons).
+                "reason_code": kwargs.get("reason_code") or "",
+                "reason_params": kwargs.get("reason_params") or {},
             },
         )
 

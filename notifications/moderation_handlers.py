@@ -55,6 +55,8 @@ def on_content_hidden(sender, *, item_id=None, post_id=None, author_id=None, **k
             "author_id": author_id,
             "by_flags": bool(kwargs.get("by_flags")),
             "reason": kwargs.get("reason") or "",
+            "reason_code": kwargs.get("reason_code") or "",
+            "reason_params": kwargs.get("reason_params") or {},
         },
     )
 
@@ -120,6 +122,8 @@ def on_member_sanctioned(sender, *, member_id, kind, **kwargs):
             "ends_at": _json(kwargs.get("ends_at")),
             "actor_id": kwargs.get("actor_id"),
             "reason": kwargs.get("reason") or "",
+            "reason_code": kwargs.get("reason_code") or "",
+            "reason_params": kwargs.get("reason_params") or {},
             "rule_number": kwargs.get("rule_number"),
         },
     )

@@ -634,6 +634,8 @@ def post_moderated_process(
     new_state: str,
     reason: str = "",
     decision: str = "",
+    reason_code: str = "",
+    reason_params: dict | None = None,
 ) -> None:
     """Tell an author their post was hidden, removed or restored by moderation, and why.
 
@@ -651,6 +653,8 @@ def post_moderated_process(
             "old_state": old_state,
             "new_state": new_state,
             "reason": reason[:500],
+            "reason_code": reason_code,
+            "reason_params": reason_params or {},
             "decision": decision,
         },
     )
@@ -883,6 +887,8 @@ def _author_moderated(
     new_state: str,
     old_state: str = "",
     reason: str = "",
+    reason_code: str = "",
+    reason_params: dict | None = None,
     **extra,
 ) -> None:
     if not post_id or not author_id:
@@ -904,12 +910,23 @@ def _author_moderated(
             "old_state": old_state,
             "new_state": new_state,
             "reason": (reason or "")[:500],
+            "reason_code": reason_code or "",
+            "reason_params": reason_params or {},
             **extra,
         },
     )
 
 
-def _notice_hidden(*, post_id, author_id, reason="", by_flags=False, **_ignored) -> None:
+def _notice_hidden(
+    *,
+    post_id,
+    author_id,
+    reason="",
+    reason_code="",
+    reason_params=None,
+    by_flags=False,
+    **_ignored,
+) -> None:
     # A moderator's hiding is told by the decision (decision_made); only the community's flags
     # hiding a post on their own need this event.
     if not by_flags:
@@ -920,6 +937,8 @@ def _notice_hidden(*, post_id, author_id, reason="", by_flags=False, **_ignored)
         new_state=ContentState.HIDDEN,
         old_state=ContentState.VISIBLE,
         reason=reason,
+        reason_code=reason_code,
+        reason_params=reason_params,
         by_flags=by_flags,
     )
 
@@ -1000,6 +1019,8 @@ def _notice_sanction(
     warning_id=None,
     ends_at=None,
     reason="",
+    reason_code="",
+    reason_params=None,
     rule_number=None,
     **_ignored,
 ) -> None:
@@ -1011,6 +1032,8 @@ def _notice_sanction(
             "sanction": kind,
             "ends_at": ends_at,
             "reason": (reason or "")[:500],
+            "reason_code": reason_code or "",
+            "reason_params": reason_params or {},
             "rule_number": rule_number,
         },
     )

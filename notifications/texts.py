@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from community import reasons
 from notifications.models import Notification, NotificationKind
 
 
@@ -135,10 +136,14 @@ def describe(notification: Notification, *, count: int = 1) -> str:
 
 
 def detail(notification: Notification) -> str:
-    """The secondary line: an excerpt of the post, or the reason a moderator gave."""
+    """The secondary line: an excerpt of the post, or the reason moderation gave (a system
+    reason in the reader's language, see community.reasons)."""
     data = notification.data or {}
-    if data.get("reason"):
-        return _("Reason: %(reason)s") % {"reason": data["reason"]}
+    reason = reasons.display(
+        data.get("reason") or "", data.get("reason_code") or "", data.get("reason_params")
+    )
+    if reason:
+        return _("Reason: %(reason)s") % {"reason": reason}
     return data.get("excerpt", "")
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions as account_permissions
 from accounts.models import User
 from accounts.services import user_stats_add
-from community import events, permissions
+from community import events, permissions, reasons
 from community.models import (
     Category,
     ContentState,
@@ -24,6 +24,7 @@ from community.models import (
     Topic,
     TopicSubscription,
 )
+from community.reasons import SystemReason
 from community.rendering import extract_mentions
 from community.services._base import (
     _active,
@@ -54,6 +55,8 @@ _STATE_FIELDS = [
     "state_changed_by",
     "state_changed_by_name",
     "state_reason",
+    "state_reason_code",
+    "state_reason_params",
 ]
 
 
@@ -70,11 +73,7 @@ def _announce_submitted(*, post: Post, actor: AnyUser, is_edit: bool) -> None:
         and not account_permissions.is_staff_role(actor)
         and not permissions.can_moderate_category(actor, category)
     ):
-        post_hold(
-            actor=None,
-            post=post,
-            reason=_("Pre-moderated category: posts of new members are reviewed first."),
-        )
+        post_hold(actor=None, post=post, reason=SystemReason(reasons.PREMODERATED))
         post.refresh_from_db(fields=_STATE_FIELDS)
 
 
@@ -239,7 +238,9 @@ def post_edit(
 
 
 @transaction.atomic
-def post_body_replace(*, actor: AnyUser = None, post: Post, body: str, reason: str) -> Post:
+def post_body_replace(
+    *, actor: AnyUser = None, post: Post, body: str, reason: str | SystemReason
+) -> Post:
     """Replace a post's text on behalf of moderation, and return the post.
 
     For automatic rewrites (a watched word's replacement: ``actor=None``, the system) and
@@ -259,6 +260,7 @@ def post_body_replace(*, actor: AnyUser = None, post: Post, body: str, reason: s
     _raise_if(errors)
     if body == post.body:
         return post
+    note, note_code, note_params = _reason_fields(reason)
     PostRevision.objects.create(
         post=post,
         number=post.edit_count + 1,
@@ -266,7 +268,9 @@ def post_body_replace(*, actor: AnyUser = None, post: Post, body: str, reason: s
         title=topic.title if post.is_first else "",
         edited_by=actor if _active(actor) else None,
         edited_by_name=_actor_name(actor),
-        note=_clean_text(reason).strip()[:500],
+        note=note,
+        note_code=note_code,
+        note_params=note_params,
     )
     # edited_at is the author's last edit: an automatic replacement does not move it.
     Post.objects.filter(pk=post.pk).update(
@@ -284,18 +288,26 @@ def post_body_replace(*, actor: AnyUser = None, post: Post, body: str, reason: s
 _ALIVE = frozenset({ContentState.VISIBLE, ContentState.HELD, ContentState.HIDDEN})
 
 
+def _reason_fields(reason: str | SystemReason) -> tuple[str, str, dict]:
+    """The text, code and parameters to store for a reason (see community.reasons)."""
+    text, code, params = reasons.split(reason)
+    return _clean_text(text).strip()[:500], code, params
+
+
 def _post_state_change(
     *,
     actor: AnyUser,
     post: Post,
     new_state: str,
     allowed_from: frozenset[str],
-    reason: str,
+    reason: str | SystemReason,
     refusal: str,
 ) -> Post:
     """Move a post to ``new_state`` and keep counters and the topic's mirror state right.
 
-    A no-op when the post is already in ``new_state`` (moderation may repeat itself)."""
+    A no-op when the post is already in ``new_state`` (moderation may repeat itself).
+    ``reason`` is a moderator's text, stored as given, or a system reason, stored as its code
+    and shown in each reader's language (``Post.state_reason_text``)."""
     post = _lock_post(post)
     old_state = post.state
     if old_state == new_state:
@@ -303,12 +315,15 @@ def _post_state_change(
     if old_state not in allowed_from:
         raise ValidationError({"state": refusal})
     now = timezone.now()
+    reason_text, reason_code, reason_params = _reason_fields(reason)
     Post.objects.filter(pk=post.pk).update(
         state=new_state,
         state_changed_at=now,
         state_changed_by=actor if _active(actor) else None,
         state_changed_by_name=_actor_name(actor),
-        state_reason=_clean_text(reason).strip()[:500],
+        state_reason=reason_text,
+        state_reason_code=reason_code,
+        state_reason_params=reason_params,
     )
     topic = _lock_topic(post.topic_id)
     was_visible = old_state == ContentState.VISIBLE
@@ -332,7 +347,9 @@ def _post_state_change(
         actor_id=actor.pk if _active(actor) else None,
         old_state=old_state,
         new_state=new_state,
-        reason=reason,
+        reason=reason_text,
+        reason_code=reason_code,
+        reason_params=reason_params,
     )
     post.refresh_from_db()
     post.topic.refresh_from_db()
@@ -346,7 +363,7 @@ def _require_moderator(actor: AnyUser, post: Post) -> None:
 
 
 @transaction.atomic
-def post_hide(*, actor: AnyUser, post: Post, reason: str = "") -> Post:
+def post_hide(*, actor: AnyUser, post: Post, reason: str | SystemReason = "") -> Post:
     """Hide a visible or held post (flags, moderators). The author still sees it."""
     _require_moderator(actor, post)
     return _post_state_change(
@@ -360,7 +377,7 @@ def post_hide(*, actor: AnyUser, post: Post, reason: str = "") -> Post:
 
 
 @transaction.atomic
-def post_unhide(*, actor: AnyUser, post: Post, reason: str = "") -> Post:
+def post_unhide(*, actor: AnyUser, post: Post, reason: str | SystemReason = "") -> Post:
     """Show a hidden or removed post again (a moderator's undo)."""
     _require_moderator(actor, post)
     return _post_state_change(
@@ -374,7 +391,7 @@ def post_unhide(*, actor: AnyUser, post: Post, reason: str = "") -> Post:
 
 
 @transaction.atomic
-def post_hold(*, actor: AnyUser, post: Post, reason: str = "") -> Post:
+def post_hold(*, actor: AnyUser, post: Post, reason: str | SystemReason = "") -> Post:
     """Put a visible post in the review queue; nobody but its author and moderators sees it."""
     _require_moderator(actor, post)
     return _post_state_change(
@@ -388,7 +405,7 @@ def post_hold(*, actor: AnyUser, post: Post, reason: str = "") -> Post:
 
 
 @transaction.atomic
-def post_approve(*, actor: AnyUser, post: Post, reason: str = "") -> Post:
+def post_approve(*, actor: AnyUser, post: Post, reason: str | SystemReason = "") -> Post:
     """Publish a held post."""
     _require_moderator(actor, post)
     return _post_state_change(
@@ -402,7 +419,7 @@ def post_approve(*, actor: AnyUser, post: Post, reason: str = "") -> Post:
 
 
 @transaction.atomic
-def post_remove(*, actor: AnyUser, post: Post, reason: str = "") -> Post:
+def post_remove(*, actor: AnyUser, post: Post, reason: str | SystemReason = "") -> Post:
     """Remove a post for breaking the rules (its author still sees it, with the reason)."""
     _require_moderator(actor, post)
     return _post_state_change(

@@ -55,9 +55,7 @@ def test_second_anonymous_get_is_served_from_cache_without_queries(
     assert "sessionid" not in second.cookies  # no session for an anonymous visitor
 
 
-def test_buffered_views_count_each_request_once_whether_rendered_or_served(
-    client, topic, settings
-):
+def test_buffered_views_count_each_request_once_whether_rendered_or_served(client, topic, settings):
     """The view is counted with the lookup (one round trip): the rendering that follows a
     miss must not count it a second time."""
     settings.COMMUNITY_VIEW_COUNTS_BUFFERED = True

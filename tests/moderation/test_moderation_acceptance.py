@@ -143,7 +143,7 @@ def test_a_newcomers_post_in_a_pre_moderated_category_is_invisible_until_approve
     assert community_selectors.post_get_for_user(user=newcomer, post_id=post.pk) == post
     [item] = selectors.review_queue(user=moderator).items
     assert (item.post_id, item.kind) == (post.pk, ItemKind.HELD)
-    assert "Pre-moderated" in item.held_reason
+    assert "Pre-moderated" in item.held_reason and item.held_reason_code == "premoderated"
 
     services.item_decide(actor=moderator, item=item, action="keep", reason="Fine.")
     assert community_selectors.post_get_for_user(user=member, post_id=post.pk).state == "visible"

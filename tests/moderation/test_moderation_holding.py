@@ -20,7 +20,7 @@ def test_a_hold_rule_puts_the_post_in_the_queue_as_held(moderator, member, topic
     assert post.state == ContentState.HELD
     item = ReviewItem.objects.get(post=post)
     assert (item.kind, item.status) == (ItemKind.HELD, ItemStatus.PENDING)
-    assert "watched word" in item.held_reason
+    assert "watched word" in item.held_reason and item.held_reason_code == "watched_word_hold"
     assert community_selectors.post_get_for_user(user=member, post_id=post.pk).state == "held"
     assert (
         not community_selectors.post_list_for_topic(user=author, topic=topic)
@@ -49,6 +49,7 @@ def test_a_flag_rule_publishes_the_post_and_queues_it(moderator, member, topic):
     item = ReviewItem.objects.get(post=post)
     assert item.kind == ItemKind.WATCHED
     assert "Competitors" in item.held_reason
+    assert item.held_reason_params == {"word": "Competitors"}
 
 
 def test_a_regex_block_rule_refuses_matching_edits_too(moderator, member, topic):
@@ -137,7 +138,9 @@ def test_the_same_text_posted_three_times_is_held_the_third_time(member, categor
         for t in topics
     ]
     assert states == ["visible", "visible", "held"]
-    assert "3 times" in ReviewItem.objects.get().held_reason
+    item = ReviewItem.objects.get()
+    assert "3 times" in item.held_reason
+    assert (item.held_reason_code, item.held_reason_params) == ("spam_duplicate", {"count": 3})
 
 
 def test_approving_a_held_post_publishes_it(newcomer, topic, moderator, member):
