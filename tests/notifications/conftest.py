@@ -9,6 +9,7 @@ then the eager Celery tasks and what they schedule in turn.
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,14 @@ from tests.factories import CategoryFactory, PostFactory, TopicFactory, UserFact
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def var_dir(tmp_path) -> Path:
+    """The var directory of a worker started by a test: its e-mails land in `mail/`."""
+    path = tmp_path / "var"
+    (path / "mail").mkdir(parents=True)
+    return path
 
 
 @pytest.fixture(autouse=True)

@@ -41,18 +41,6 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 PAUSE = 4  # seconds the delivery task sleeps after its claim: the kill lands there
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def var_dir(tmp_path) -> Path:
-    path = tmp_path / "var"
-    (path / "mail").mkdir(parents=True)
-    return path
-
-
 def mails_to(var_dir: Path, address: str) -> list[email.message.EmailMessage]:
     """Messages the file backend wrote for `address` (each file may hold several)."""
     found = []

@@ -12,7 +12,6 @@ restarting the worker.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -30,18 +29,6 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 DELAY = 8  # s: the e-mail's countdown, still running when Redis stops
 DOWN = 6  # s: how long Redis stays stopped
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def var_dir(tmp_path) -> Path:
-    path = tmp_path / "var"
-    (path / "mail").mkdir(parents=True)
-    return path
 
 
 def stop_keeping_data(server) -> None:
