@@ -77,20 +77,14 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
+        self._clients: dict[object, object] = {}  # connection pool -> its client
 
     def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+        pool = self._get_connection_pool(write)  # Django's: picks the server, makes its pool
+        client = self._clients.get(pool)
         if client is None:
             # A race between threads builds two clients for one pool: harmless, one is kept.
-            if index not in self._pools:
-                self._pools[index] = self._pool_class.from_url(
-                    self._servers[index], **self._pool_options
-                )
-            client = self._clients.setdefault(
-                index, self._client(connection_pool=self._pools[index])
-            )
+            client = self._clients.setdefault(pool, self._client(connection_pool=pool))
         return client
 
     def get_many_and_incr(self, keys: list[str], counter: str) -> tuple[dict, int]:

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
 
-logger = logging.getLogger(__name__)
+from config.db_router import SAFE_METHODS
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+logger = logging.getLogger(__name__)
 
 
 def drop_lost_connections() -> bool:

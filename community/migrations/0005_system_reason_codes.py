@@ -4,41 +4,23 @@ pre-moderation rule get their code. Moderation's own reasons are converted by mo
 
 from django.db import migrations, models
 
-from community.migrations._reason_matching import ReasonMatcher, source_text
+from community.migrations._reason_matching import ReasonMatcher, convert_rows
 
 PREMODERATED_EN = "Pre-moderated category: posts of new members are reviewed first."
 PREMODERATED_FR = (
     "Catégorie prémodérée\u00a0: les messages des nouveaux membres sont d’abord validés."
 )
-BATCH = 500
 
 
 def premoderated_to_code(apps, schema_editor):
-    Post = apps.get_model("community", "Post")
-    matcher = ReasonMatcher([("premoderated", [PREMODERATED_EN, PREMODERATED_FR])])
-    batch = []
-    rows = (
-        Post.objects.filter(state_reason_code="")
-        .exclude(state_reason="")
-        .only("pk", "state_reason")
-        .iterator(chunk_size=BATCH)
+    convert_rows(
+        apps.get_model("community", "Post"),
+        text="state_reason",
+        code="state_reason_code",
+        params="state_reason_params",
+        matcher=ReasonMatcher([("premoderated", [PREMODERATED_EN, PREMODERATED_FR])]),
+        sources={"premoderated": PREMODERATED_EN},
     )
-    for post in rows:
-        found = matcher.match(post.state_reason)
-        if found is None:
-            continue
-        code, params, _detail = found
-        post.state_reason_code = code
-        post.state_reason_params = params
-        post.state_reason = source_text(PREMODERATED_EN, params)
-        batch.append(post)
-        if len(batch) >= BATCH:
-            Post.objects.bulk_update(
-                batch, ["state_reason", "state_reason_code", "state_reason_params"]
-            )
-            batch = []
-    if batch:
-        Post.objects.bulk_update(batch, ["state_reason", "state_reason_code", "state_reason_params"])
 
 
 class Migration(migrations.Migration):

@@ -9,7 +9,7 @@ French translation (from locale/fr at the time), with its parameters filled in.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 # French typography puts (narrow) no-break spaces before ":" and inside « »: any space matches.
@@ -70,3 +70,42 @@ class ReasonMatcher:
 
 def source_text(template: str, params: dict[str, Any]) -> str:
     return template % params if params else template
+
+
+def convert_rows(
+    model,
+    *,
+    text: str,
+    code: str,
+    params: str,
+    matcher: ReasonMatcher,
+    sources: Mapping[str, str],
+    rewrite: bool = True,
+    where: dict | None = None,
+    unless: dict | None = None,
+    batch_size: int = 500,
+) -> None:
+    """Give the rows of ``model`` whose ``text`` field is a known reason its ``code`` and
+    ``params``; with ``rewrite``, the text becomes the source-language reason (``sources``:
+    code -> English template), followed by the technical detail when the matcher keeps one."""
+    fields = [code, params] + ([text] if rewrite else [])
+    batch = []
+    rows = model.objects.filter(**{code: ""}, **(where or {})).exclude(**{text: ""})
+    if unless:
+        rows = rows.exclude(**unless)
+    for row in rows.only("pk", text).iterator(chunk_size=batch_size):
+        found = matcher.match(getattr(row, text))
+        if found is None:
+            continue
+        found_code, found_params, detail = found
+        setattr(row, code, found_code)
+        setattr(row, params, {**found_params, **({"detail": detail} if detail else {})})
+        if rewrite:
+            english = source_text(sources[found_code], found_params)
+            setattr(row, text, f"{english} {detail}".strip())
+        batch.append(row)
+        if len(batch) >= batch_size:
+            model.objects.bulk_update(batch, fields)
+            batch = []
+    if batch:
+        model.objects.bulk_update(batch, fields)

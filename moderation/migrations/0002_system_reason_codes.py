@@ -8,7 +8,7 @@ written and only gain the code."""
 
 from django.db import migrations, models
 
-from community.migrations._reason_matching import ReasonMatcher, source_text
+from community.migrations._reason_matching import ReasonMatcher, convert_rows
 
 # code: (English msgid, its French translation when this migration was written)
 REASONS = {
@@ -75,40 +75,14 @@ POST_STATE = [
     "premoderated",
 ]
 HELD = [*POST_STATE, "watched_word_flag"]
-BATCH = 500
 
 
 def _matcher(codes, *, with_detail=False):
     return ReasonMatcher([(code, REASONS[code]) for code in codes], with_detail=with_detail)
 
 
-def _convert(model, *, text, code, params, matcher, rewrite=True, where=None, unless=None):
-    """Give the rows of ``model`` whose ``text`` field is a known reason its code."""
-    fields = [code, params] + ([text] if rewrite else [])
-    batch = []
-    rows = model.objects.filter(**{code: ""}, **(where or {})).exclude(**{text: ""})
-    if unless:
-        rows = rows.exclude(**unless)
-    rows = rows.only("pk", text).iterator(chunk_size=BATCH)
-    for row in rows:
-        found = matcher.match(getattr(row, text))
-        if found is None:
-            continue
-        found_code, found_params, detail = found
-        setattr(row, code, found_code)
-        stored_params = dict(found_params)
-        if detail:
-            stored_params["detail"] = detail
-        setattr(row, params, stored_params)
-        if rewrite:
-            english = source_text(REASONS[found_code][0], found_params)
-            setattr(row, text, f"{english} {detail}".strip())
-        batch.append(row)
-        if len(batch) >= BATCH:
-            model.objects.bulk_update(batch, fields)
-            batch = []
-    if batch:
-        model.objects.bulk_update(batch, fields)
+def _convert(model, **kwargs):
+    convert_rows(model, sources={code: texts[0] for code, texts in REASONS.items()}, **kwargs)
 
 
 def reasons_to_codes(apps, schema_editor):
